@@ -1,0 +1,73 @@
+"""Input checks shared by the layers: every message says what was expected and what came."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def as_float_array(x, where: str, name: str = "input") -> np.ndarray:
+    """Return ``x`` as a float32/float64 array, or raise a TypeError that names both dtypes.
+
+    Args:
+        x: array-like, any shape.
+        where: who is checking, e.g. ``"Linear.forward"``; starts the message.
+        name: what the argument is called in the message.
+    Returns:
+        The same data as an ndarray, float32 or float64 (never copied when it already is one).
+    """
+    if not isinstance(x, np.ndarray):
+        if hasattr(x, "detach") and hasattr(x, "numpy"):
+            raise TypeError(f"{where}: expected a NumPy array for {name}, got a torch.Tensor; "
+                            "use tensor.detach().cpu().numpy()")
+        x = np.asarray(x)
+    if x.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{where}: expected {name} of dtype float32 or float64, got {x.dtype}; "
+                        "convert with x.astype(np.float32)")
+    return x
+
+
+def check_ndim(x: np.ndarray, ndims: int | Sequence[int], where: str, layout: str, name: str = "input") -> None:
+    """Raise a ValueError when ``x.ndim`` is not one of ``ndims``; ``layout`` reads like ``"(N, D)"``."""
+    allowed = (ndims,) if isinstance(ndims, int) else tuple(ndims)
+    if x.ndim not in allowed:
+        raise ValueError(f"{where}: expected {name} of shape {layout} ({' or '.join(map(str, allowed))}-D), "
+                         f"got shape {x.shape} ({x.ndim}-D)")
+
+
+def check_size(actual: int, expected: int, where: str, what: str, shape: tuple) -> None:
+    """Raise a ValueError when one dimension has the wrong size."""
+    if actual != expected:
+        raise ValueError(f"{where}: expected {what} = {expected}, got {actual} (input shape {shape})")
+
+
+def check_same_dtype(x: np.ndarray, reference: np.ndarray, where: str) -> None:
+    """Layers compute in their parameters' dtype: mixing float32 and float64 is an error, as in PyTorch."""
+    if x.dtype != reference.dtype:
+        raise TypeError(f"{where}: expected input of dtype {reference.dtype} (the layer's parameters), "
+                        f"got {x.dtype}; call module.to({reference.dtype.name}) or x.astype(np.{reference.dtype.name})")
+
+
+def check_positive_int(value, where: str, name: str, minimum: int = 1) -> int:
+    """Raise unless ``value`` is an int >= ``minimum``; return it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{where}: expected {name} to be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{where}: expected {name} >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_choice(value, choices: Sequence, where: str, name: str):
+    """Raise a ValueError unless ``value`` is one of ``choices``; return it."""
+    if value not in choices:
+        raise ValueError(f"{where}: expected {name} to be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, where: str, names=("input", "target")) -> None:
+    """Raise a ValueError unless two arrays share a shape (losses compare elementwise)."""
+    if a.shape != b.shape:
+        raise ValueError(f"{where}: expected {names[1]} with the same shape as {names[0]} {a.shape}, got {b.shape}")

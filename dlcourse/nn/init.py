@@ -1,0 +1,112 @@
+"""Weight initialisation, as torch.nn.init, always drawing from an explicit ``np.random.Generator``.
+
+fan_in and fan_out follow PyTorch: for a weight of shape (M, D, *kernel), fan_in = D * prod(kernel) and
+fan_out = M * prod(kernel).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dlcourse.nn.module import Parameter
+
+_GAINS = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0),
+          "selu": 3.0 / 4}
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The factor that keeps activations' variance steady through a layer followed by ``nonlinearity``."""
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity not in _GAINS:
+        raise ValueError(f"calculate_gain: expected one of {sorted(_GAINS) + ['leaky_relu']}, got {nonlinearity!r}")
+    return _GAINS[nonlinearity]
+
+
+def fan_in_and_fan_out(shape: tuple) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight of shape (M, D, *kernel)."""
+    if len(shape) < 2:
+        raise ValueError(f"fan_in_and_fan_out: expected a weight with at least 2 dimensions, got shape {shape}")
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _fill(target, sample) -> np.ndarray:
+    array = target.data if isinstance(target, Parameter) else target
+    array[...] = sample(array.shape).astype(array.dtype)
+    return target
+
+
+def _require_rng(rng, where):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{where}: expected rng=np.random.Generator (e.g. np.random.default_rng(0)), "
+                        f"got {type(rng).__name__}")
+    return rng
+
+
+def uniform_(target, a: float = 0.0, b: float = 1.0, *, rng: np.random.Generator):
+    """Fill ``target`` (Parameter or array, in place) from U(a, b)."""
+    _require_rng(rng, "uniform_")
+    return _fill(target, lambda shape: rng.uniform(a, b, size=shape))
+
+
+def normal_(target, mean: float = 0.0, std: float = 1.0, *, rng: np.random.Generator):
+    """Fill ``target`` in place from N(mean, std^2)."""
+    _require_rng(rng, "normal_")
+    return _fill(target, lambda shape: rng.normal(mean, std, size=shape))
+
+
+def zeros_(target):
+    return _fill(target, np.zeros)
+
+
+def ones_(target):
+    return _fill(target, np.ones)
+
+
+def _shape(target) -> tuple:
+    return target.shape
+
+
+def xavier_uniform_(target, gain: float = 1.0, *, rng: np.random.Generator):
+    """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)); keeps variance in both directions."""
+    fan_in, fan_out = fan_in_and_fan_out(_shape(target))
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(target, -bound, bound, rng=rng)
+
+
+def xavier_normal_(target, gain: float = 1.0, *, rng: np.random.Generator):
+    """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = fan_in_and_fan_out(_shape(target))
+    return normal_(target, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng=rng)
+
+
+def _kaiming_std(target, a, mode, nonlinearity) -> float:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"kaiming init: expected mode 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = fan_in_and_fan_out(_shape(target))
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(target, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                     rng: np.random.Generator):
+    """He: U(-b, b) with b = gain * sqrt(3 / fan); keeps forward variance through ReLU layers."""
+    bound = math.sqrt(3.0) * _kaiming_std(target, a, mode, nonlinearity)
+    return uniform_(target, -bound, bound, rng=rng)
+
+
+def kaiming_normal_(target, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                    rng: np.random.Generator):
+    """He: N(0, std^2) with std = gain / sqrt(fan)."""
+    return normal_(target, 0.0, _kaiming_std(target, a, mode, nonlinearity), rng=rng)
+
+
+def default_rng(rng: np.random.Generator | None) -> np.random.Generator:
+    """The generator a layer draws its initial weights from: the caller's, or a fresh unseeded one."""
+    if rng is None:
+        return np.random.default_rng()
+    return _require_rng(rng, "layer init")
