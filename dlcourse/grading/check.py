@@ -1,0 +1,109 @@
+"""``dlcourse check NOTEBOOK``: a learner's self-check against the visible tests, never the hidden ones.
+
+The learner's answers are put into the released notebook (so edited tests count as the originals), run headless in
+the sandboxed kernel with a time limit per cell, and each graded item is reported passed or failed with its message.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+from dlcourse.grading.assemble import assemble, is_graded, nbgrader_meta
+from dlcourse.grading.autograde import describe_error
+from dlcourse.grading.course import course_root
+from dlcourse.grading.sandbox import write_kernelspec
+
+
+@dataclass
+class CheckResult:
+    item: str
+    points: float
+    max_points: float
+    status: str
+
+
+def find_release(notebook: nbformat.NotebookNode, root: Path | None) -> nbformat.NotebookNode:
+    """The released exercise whose graded cells this notebook has; the notebook itself when none is found."""
+    ids = {nbgrader_meta(c).get("grade_id") for c in notebook.cells} - {None}
+    for path in sorted((root / "exercises").glob("*/*.ipynb")) if root else []:
+        release = nbformat.read(path, as_version=4)
+        if ids & {nbgrader_meta(c).get("grade_id") for c in release.cells}:
+            return release
+    return notebook
+
+
+def check_notebook(path: str | Path, *, cell_timeout: int = 30, memory_mb: int = 2048) -> list[CheckResult]:
+    """Run a learner's notebook against the visible tests and return one result per graded item."""
+    path = Path(path).resolve()
+    submitted = nbformat.read(path, as_version=4)
+    try:
+        root = course_root(path.parent)
+    except FileNotFoundError:
+        root = None
+    notebook, problems = assemble(find_release(submitted, root), submitted)
+    finished = _execute(notebook, path.parent, root, cell_timeout, memory_mb)
+    crashed_at = next((i for i in range(len(notebook.cells)) if i not in finished), None)
+    results = []
+    answer = None
+    for index, cell in enumerate(notebook.cells):
+        meta = nbgrader_meta(cell)
+        if meta.get("solution"):
+            answer = meta.get("grade_id")
+        if not is_graded(cell):
+            continue
+        status = problems.get(answer) or _cell_status(cell, index, crashed_at)
+        top = float(meta.get("points", 0))
+        results.append(CheckResult(meta["grade_id"], top if status == "passed" else 0.0, top, status))
+    return results
+
+
+def _cell_status(cell, index: int, crashed_at: int | None) -> str:
+    if crashed_at is not None and index == crashed_at:
+        return "crash: the kernel died while running this cell"
+    if crashed_at is not None and index > crashed_at:
+        return "not run: the kernel died in an earlier cell"
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if errors:
+        return describe_error(errors[-1].ename, errors[-1].evalue)
+    return "passed"
+
+
+def _execute(notebook, cwd: Path, root: Path | None, cell_timeout: int, memory_mb: int) -> set[int]:
+    """Run the notebook in place; return the indices of the cells that finished (all, unless the kernel died)."""
+    finished: set[int] = set()
+    hidden = [(root / "solutions", None), (root / "gradebook.db", None)] if root else []
+    with tempfile.TemporaryDirectory(prefix="dlcourse-check-") as tmp:
+        write_kernelspec(Path(tmp), memory_mb=memory_mb, hidden=hidden)
+        specs = KernelSpecManager(kernel_dirs=[str(Path(tmp) / "kernels")])
+        manager = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs, transport="ipc",
+                                     connection_file=str(Path(tmp) / "kernel.json"))
+        client = NotebookClient(notebook, km=manager, timeout=cell_timeout, allow_errors=True,
+                                on_cell_executed=lambda cell_index, **_: finished.add(cell_index),
+                                resources={"metadata": {"path": str(cwd)}})
+        try:
+            client.execute()
+        except DeadKernelError:
+            pass
+    finished |= {i for i, c in enumerate(notebook.cells) if c.cell_type != "code"}
+    return finished
+
+
+def report(results: list[CheckResult], name: str) -> str:
+    """The table a learner reads."""
+    lines = [f"Checking {name} against its visible tests:"]
+    for r in results:
+        mark = "PASS" if r.status == "passed" else "FAIL"
+        detail = "" if mark == "PASS" else f"  {r.status}"
+        lines.append(f"  [{mark}] {r.item} ({r.points:g}/{r.max_points:g}){detail}")
+    got, top = sum(r.points for r in results), sum(r.max_points for r in results)
+    lines.append(f"Visible tests: {got:g}/{top:g} points. The grader also runs hidden tests on other inputs, "
+                 "so a pass here is necessary, not sufficient.")
+    return "\n".join(lines)

@@ -1,0 +1,53 @@
+"""The shape every slider demo shares: controls, one matplotlib figure, and a redraw on every change.
+
+An explorer works without a browser: set ``explorer.controls["lr"].value = 0.1`` and ``explorer.figure`` holds the
+new picture (tests do exactly that). In Jupyter, displaying the explorer shows the sliders above the figure.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+
+class Explorer:
+    """Base class: subclasses fill ``self.controls`` and ``self.figure`` in ``__init__``, then call ``self._start()``,
+    and implement ``redraw(**values)`` which updates the figure's artists from the controls' values."""
+
+    controls: dict[str, widgets.Widget]
+    figure: plt.Figure
+
+    def _start(self) -> None:
+        plt.close(self.figure)  # keep the inline backend from showing a second, static copy
+        self.output = widgets.Output()
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.redraw(**self.values)
+
+    @property
+    def values(self) -> dict:
+        """The current value of every control, by name."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _on_change(self, _change=None) -> None:
+        self.redraw(**self.values)
+        self.figure.canvas.draw_idle()
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(self.figure)
+
+    def redraw(self, **values) -> None:
+        raise NotImplementedError
+
+    @property
+    def widget(self) -> widgets.Widget:
+        """The sliders above the figure, as one ipywidgets box."""
+        with self.output:
+            if not self.output.outputs:
+                display(self.figure)
+        return widgets.VBox([widgets.HBox(list(self.controls.values()), layout={"flex_flow": "row wrap"}),
+                             self.output])
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
