@@ -20,6 +20,7 @@ from pathlib import Path
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
 MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x1000, 0x4000, 0x40000
+STDERR_TO_STDOUT = ["import sys; sys.stderr = sys.stdout; del sys"]
 SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"dlcourse sandbox: isolation unavailable ({error}); running with the memory cap only", file=sys.stderr)
     limit_memory(args.memory_mb)
     kernel_args = [a for a in args.kernel_args if a != "--"]
+    # nbgrader scores a test cell zero when anything reaches stderr; a warning must not cost a right answer marks.
+    kernel_args.append(f"--IPKernelApp.exec_lines={STDERR_TO_STDOUT!r}")
     os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *kernel_args])
 
 

@@ -1,4 +1,40 @@
 """The pure functions behind the layers, in one namespace: ``<op>_forward(...) -> (out, cache)`` and
 ``<op>_backward(dout, cache) -> gradients`` in the order of forward's array arguments."""
 
+from dlcourse.nn.activations import (  # noqa: F401
+    elu_backward,
+    elu_forward,
+    gelu_backward,
+    gelu_forward,
+    leaky_relu_backward,
+    leaky_relu_forward,
+    log_softmax_backward,
+    log_softmax_forward,
+    relu_backward,
+    relu_forward,
+    sigmoid_backward,
+    sigmoid_forward,
+    silu_backward,
+    silu_forward,
+    softmax_backward,
+    softmax_forward,
+    tanh_backward,
+    tanh_forward,
+)
 from dlcourse.nn.linear import linear_backward, linear_forward  # noqa: F401
+from dlcourse.nn.losses import (  # noqa: F401
+    binary_cross_entropy_backward,
+    binary_cross_entropy_forward,
+    binary_cross_entropy_with_logits_backward,
+    binary_cross_entropy_with_logits_forward,
+    cross_entropy_backward,
+    cross_entropy_forward,
+    l1_loss_backward,
+    l1_loss_forward,
+    mse_loss_backward,
+    mse_loss_forward,
+)
+from dlcourse.nn.dropout import dropout_backward, dropout_forward, dropout_mask  # noqa: F401
+from dlcourse.nn.normalization import batch_norm_backward, batch_norm_forward, layer_norm_backward, layer_norm_forward  # noqa: F401,E501
+from dlcourse.nn.conv import conv2d_backward, conv2d_backward_naive, conv2d_forward, conv2d_forward_naive, col2im, im2col  # noqa: F401,E501
+from dlcourse.nn.pooling import adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward, avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_backward_naive, max_pool2d_forward, max_pool2d_forward_naive  # noqa: F401,E501
