@@ -19,24 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.autograd.broadcast import expand_reduced, unbroadcast
+from dlcourse.autograd.grad_mode import _GradMode
 from dlcourse.autograd.value import topological_order
 
 _ieee = np.errstate(all="ignore")  # inf and nan as PyTorch gives them, without NumPy's RuntimeWarnings
-
-
-class _GradMode:
-    enabled = True
-
-
-class no_grad:
-    """Context manager: operations inside build no graph (for evaluation and parameter updates)."""
-
-    def __enter__(self) -> no_grad:
-        self._previous, _GradMode.enabled = _GradMode.enabled, False
-        return self
-
-    def __exit__(self, *exc) -> None:
-        _GradMode.enabled = self._previous
 
 
 def _to_array(data, dtype=None) -> np.ndarray:
@@ -102,7 +88,7 @@ class Tensor:
         needs_grad = _GradMode.enabled and any(p.requires_grad for p in parents)
         return Tensor(data, requires_grad=needs_grad, _prev=parents if needs_grad else (), _op=op)
 
-    # ----- elementwise arithmetic (broadcasting) --------------------------------------------------------------------
+    # ----- elementwise arithmetic: operands broadcast as in NumPy, (*a.shape), (*b.shape) -> broadcast shape --------
     def __add__(self, other) -> Tensor:
         other = self._lift(other)
         out = self._result(self.data + other.data, (self, other), "+")
@@ -207,6 +193,7 @@ class Tensor:
 
     # ----- reductions -----------------------------------------------------------------------------------------------
     def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (all axes when None), as np.sum: (*shape) -> the shape without (or with size-1) axes."""
         out = self._result(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
 
         def _backward():  # every summed element gets the whole upstream gradient
@@ -216,6 +203,7 @@ class Tensor:
         return out
 
     def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis``, as np.mean; each element's gradient is the upstream gradient / count."""
         out = self._result(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean")
         count = self.data.size // max(out.data.size, 1)  # how many elements each mean averaged
 
@@ -240,6 +228,7 @@ class Tensor:
 
     # ----- shape ----------------------------------------------------------------------------------------------------
     def reshape(self, *shape) -> Tensor:
+        """Same elements in a new shape, as np.reshape (ints or one tuple, -1 allowed)."""
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
         out = self._result(self.data.reshape(shape), (self,), "reshape")
 

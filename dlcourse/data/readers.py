@@ -23,8 +23,7 @@ MNIST_SOURCE = ("the MNIST page, https://yann.lecun.com/exdb/mnist/, or a mirror
                 "https://ossci-datasets.s3.amazonaws.com/mnist/ (the one torchvision uses)")
 CIFAR_FOLDER = "cifar-10-batches-py"
 CIFAR_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
-CIFAR_SOURCE = ("https://www.cs.toronto.edu/~kriz/cifar.html (the 'CIFAR-10 python version', "
-                "cifar-10-python.tar.gz, 163 MB; unpack it with `tar xzf cifar-10-python.tar.gz`)")
+CIFAR_SOURCE = "the CIFAR-10 python version (cifar-10-python.tar.gz, 163 MB) from https://www.cs.toronto.edu/~kriz/cifar.html"
 
 
 def read_idx(path) -> np.ndarray:
@@ -136,8 +135,9 @@ def load_cifar10(folder, split: str = "train", *, dtype=np.float32) -> tuple[np.
     folder = Path(folder)
     inner = folder / CIFAR_FOLDER
     folder = inner if inner.is_dir() else folder
-    how = (f"Download {CIFAR_SOURCE} into {Path(folder).resolve()}; the batches must end up as "
-           f"{inner.resolve()}/data_batch_1 ... data_batch_5 and test_batch.")
+    parent = inner.parent.resolve()
+    how = (f"Download {CIFAR_SOURCE} and unpack it in {parent} (`tar xzf cifar-10-python.tar.gz`), so that "
+           f"{inner.resolve()}/data_batch_1 ... data_batch_5 and test_batch exist.")
     paths = _find(folder, list(CIFAR_FILES[split]), "load_cifar10", how)
     batches = [read_cifar_batch(path) for path in paths]
     images = np.concatenate([b[0] for b in batches])

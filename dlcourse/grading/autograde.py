@@ -121,7 +121,7 @@ def _read_scores(gradebook: Path, release: Release, student: str) -> dict[str, f
 
 
 def _results(student, release, scores, graded, problems) -> list[ItemResult]:
-    statuses = _statuses(graded)
+    statuses = item_statuses(graded)
     answer_of = _answer_for_each_test(release.notebook)
     results = []
     for item, top in release.max_scores.items():
@@ -143,13 +143,20 @@ def _answer_for_each_test(notebook) -> dict[str, str]:
     return mapping
 
 
-def _statuses(graded) -> dict[str, str]:
-    """Why each graded cell lost points, read from its error output."""
-    statuses = {}
+def item_statuses(graded) -> dict[str, str]:
+    """Why each graded cell lost points, read from its error output (or from its answer cell's, which explains
+    better why the test could not even call the answer)."""
+    statuses, answer_error = {}, None
     for cell in graded.cells:
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if is_graded(cell) and errors:
-            statuses[nbgrader_meta(cell)["grade_id"]] = describe_error(errors[-1].ename, errors[-1].evalue)
+        if is_solution(cell):
+            answer_error = errors[-1] if errors else None
+        elif is_graded(cell) and errors:
+            if answer_error is not None:
+                reason = describe_error(answer_error.ename, answer_error.evalue)
+                statuses[nbgrader_meta(cell)["grade_id"]] = f"answer cell raised {reason}"
+            else:
+                statuses[nbgrader_meta(cell)["grade_id"]] = describe_error(errors[-1].ename, errors[-1].evalue)
     return statuses
 
 

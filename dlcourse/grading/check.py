@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from dlcourse.grading.assemble import assemble, is_graded, nbgrader_meta
-from dlcourse.grading.autograde import describe_error
+from dlcourse.grading.autograde import item_statuses
 from dlcourse.grading.course import course_root
 from dlcourse.grading.sandbox import write_kernelspec
 
@@ -51,6 +51,7 @@ def check_notebook(path: str | Path, *, cell_timeout: int = 30, memory_mb: int =
     notebook, problems = assemble(find_release(submitted, root), submitted)
     finished = _execute(notebook, path.parent, root, cell_timeout, memory_mb)
     crashed_at = next((i for i in range(len(notebook.cells)) if i not in finished), None)
+    statuses = item_statuses(notebook)
     results = []
     answer = None
     for index, cell in enumerate(notebook.cells):
@@ -59,21 +60,18 @@ def check_notebook(path: str | Path, *, cell_timeout: int = 30, memory_mb: int =
             answer = meta.get("grade_id")
         if not is_graded(cell):
             continue
-        status = problems.get(answer) or _cell_status(cell, index, crashed_at)
+        status = problems.get(answer) or _crash_status(index, crashed_at) or statuses.get(meta["grade_id"], "passed")
         top = float(meta.get("points", 0))
         results.append(CheckResult(meta["grade_id"], top if status == "passed" else 0.0, top, status))
     return results
 
 
-def _cell_status(cell, index: int, crashed_at: int | None) -> str:
-    if crashed_at is not None and index == crashed_at:
+def _crash_status(index: int, crashed_at: int | None) -> str | None:
+    if crashed_at is None or index < crashed_at:
+        return None
+    if index == crashed_at:
         return "crash: the kernel died while running this cell"
-    if crashed_at is not None and index > crashed_at:
-        return "not run: the kernel died in an earlier cell"
-    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    if errors:
-        return describe_error(errors[-1].ename, errors[-1].evalue)
-    return "passed"
+    return "not run: the kernel died in an earlier cell"
 
 
 def _execute(notebook, cwd: Path, root: Path | None, cell_timeout: int, memory_mb: int) -> set[int]:

@@ -79,7 +79,8 @@ class Optimizer:
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         if len({id(p) for p in params}) != len(params) or seen & {id(p) for p in params}:
             raise ValueError(f"{where}: expected every parameter in exactly one group, got one more than once")
-        group = {**self.defaults, **param_group, "params": params}
+        group = {key: _plain(value) for key, value in {**self.defaults, **param_group}.items()}
+        group["params"] = params
         self.param_groups.append(group)
 
     def zero_grad(self) -> None:
@@ -150,6 +151,15 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {key}: {value}" for key, value in sorted(group.items()) if key != "params"]
         return "\n".join(lines + [")"])
+
+
+def _plain(value):
+    """NumPy scalars as Python numbers: ``np.float64(0.1) * float32_array`` would be float64, ``0.1 * ...`` is not."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
 
 
 def _convert_state(state: dict, dtype: np.dtype) -> dict:

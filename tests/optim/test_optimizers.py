@@ -146,6 +146,16 @@ def test_float32_keeps_dtype_and_follows_torch(name, kwargs):
     assert arrays and all(a.dtype == np.float32 for a in arrays)
 
 
+def test_numpy_scalar_hyperparameters_keep_float32(rng):
+    """lr = np.float64(0.1) must not promote float32 weights or state to float64 (NumPy scalars are strongly typed)."""
+    param = nn.Parameter(rng.standard_normal(3).astype(np.float32))
+    opt = optim.Adam([param], lr=np.float64(0.1), betas=(np.float64(0.9), 0.999))
+    param.grad += np.float32(1.0)
+    opt.step()
+    assert param.data.dtype == np.float32
+    assert all(v.dtype == np.float32 for v in opt.state[param].values() if isinstance(v, np.ndarray))
+
+
 def test_state_dict_round_trip_continues_the_same_trajectory():
     ours, theirs, batches = make_twins()
     opt = optim.Adam(ours.parameters(), lr=0.01, amsgrad=True)
