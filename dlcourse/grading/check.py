@@ -16,7 +16,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from dlcourse.grading.assemble import assemble, is_graded, nbgrader_meta
+from dlcourse.grading.assemble import assemble, is_graded, is_solution, nbgrader_meta
 from dlcourse.grading.autograde import item_statuses
 from dlcourse.grading.course import course_root
 from dlcourse.grading.sandbox import write_kernelspec
@@ -30,14 +30,21 @@ class CheckResult:
     status: str
 
 
+def _graded_ids(notebook) -> set[str]:
+    return {nbgrader_meta(c).get("grade_id") for c in notebook.cells if is_graded(c) or is_solution(c)} - {None}
+
+
 def find_release(notebook: nbformat.NotebookNode, root: Path | None) -> nbformat.NotebookNode:
-    """The released exercise whose graded cells this notebook has; the notebook itself when none is found."""
-    ids = {nbgrader_meta(c).get("grade_id") for c in notebook.cells} - {None}
+    """The released exercise sharing the most answer and test cells with this notebook; the notebook itself when
+    none does (a learner outside the course folder still gets a check, against the tests in their copy)."""
+    ids = _graded_ids(notebook)
+    best, overlap = notebook, 0
     for path in sorted((root / "exercises").glob("*/*.ipynb")) if root else []:
         release = nbformat.read(path, as_version=4)
-        if ids & {nbgrader_meta(c).get("grade_id") for c in release.cells}:
-            return release
-    return notebook
+        shared = len(ids & _graded_ids(release))
+        if shared > overlap:
+            best, overlap = release, shared
+    return best
 
 
 def check_notebook(path: str | Path, *, cell_timeout: int = 30, memory_mb: int = 2048) -> list[CheckResult]:
