@@ -118,10 +118,13 @@ class Module:
         return self.train(False)
 
     # ----- state ---------------------------------------------------------------------------------
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of every parameter and buffer under PyTorch's keys."""
-        state = {name: param.data.copy() for name, param in self.named_parameters()}
-        state.update({name: np.array(buf, copy=True) for name, buf in self.named_buffers()})
+    def state_dict(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """Copies of every parameter and buffer under PyTorch's keys, in PyTorch's order (each module's own
+        parameters, then its buffers, then its children's)."""
+        state = {prefix + name: value.data.copy() for name, value in vars(self).items() if isinstance(value, Parameter)}
+        state.update({prefix + name: np.array(getattr(self, name), copy=True) for name in self._buffer_names})
+        for name, child in self.named_children():
+            state.update(child.state_dict(prefix + name + "."))
         return state
 
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> None:

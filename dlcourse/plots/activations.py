@@ -63,7 +63,7 @@ def plot_layer_histograms(activations: Mapping[str, list], *, bins: int = 50, ax
     for row, (label, outputs) in enumerate(activations.items()):
         for col, out in enumerate(outputs):
             ax = axes[row, col]
-            ax.hist(np.ravel(out), bins=bins, color=f"C{row}")
+            ax.hist(np.ravel(out), bins=bins, color=f"C{row}", histtype="stepfilled")  # one patch: fast to draw
             ax.set_yticks([])
             if row == 0:
                 ax.set_title(f"layer {col + 1}", fontsize="small")
