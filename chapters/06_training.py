@@ -32,6 +32,7 @@ from dlcourse.training import EarlyStopping, TrainingDiverged, evaluate, fit, pr
 rng = np.random.default_rng(0)
 dlcourse.torch.seed_everything(0)
 device = dlcourse.torch.device()
+torch.set_num_threads(1)  # tiny tensors: one CPU thread is faster, and its sums always add up in the same order
 
 # %% [markdown]
 # The data for the whole chapter: the 1,797 handwritten digits (8×8 grey levels in $[0, 1]$), split once into
@@ -747,8 +748,6 @@ plt.show()
 # `torch.optim.lr_scheduler.CosineAnnealingLR` with the same settings and sees the same batches, on `device`.
 
 # %%
-if device.type == "cpu":
-    torch.set_num_threads(1)  # a network this small runs fastest on one thread (start-up costs more than the work)
 twin = torch.nn.Sequential(torch.nn.Linear(64, best_hidden), torch.nn.ReLU(), torch.nn.Linear(best_hidden, 10))
 start = small_mlp(seed=15, hidden=best_hidden)
 start.load_state_dict(initial_state)

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+from IPython import get_ipython
 from IPython.display import display
+
+
+def in_notebook() -> bool:
+    """Whether a Jupyter kernel is running us (outside one, there is no page to draw on)."""
+    return get_ipython() is not None and hasattr(get_ipython(), "kernel")
 
 
 class Explorer:
@@ -33,9 +39,10 @@ class Explorer:
     def _on_change(self, _change=None) -> None:
         self.redraw(**self.values)
         self.figure.canvas.draw_idle()
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(self.figure)
+        if in_notebook():
+            self.output.clear_output(wait=True)
+            with self.output:
+                display(self.figure)
 
     def redraw(self, **values) -> None:
         raise NotImplementedError

@@ -59,9 +59,9 @@ for N, D in [(8, 3), (2, 1), (50, 7), (5, 16)]:
     expected = gamma * centred / np.sqrt((centred ** 2).sum(axis=0) / N + eps) + beta
     expect_close(got, expected, name=f"batchnorm_forward on a random ({N}, {D}) batch with eps={eps}")
 # The default eps must be 1e-5, as in PyTorch: visible only when the variance is tiny.
-x = rng.normal(size=(6, 2)) * 1e-3
-centred = x - x.mean(axis=0)
-expect_close(batchnorm_forward(x, np.ones(2), np.zeros(2)), centred / np.sqrt(centred.var(axis=0) + 1e-5),
+tiny = rng.normal(size=(6, 2)) * 1e-3
+tiny_centred = tiny - tiny.mean(axis=0)
+expect_close(batchnorm_forward(tiny, np.ones(2), np.zeros(2)), tiny_centred / np.sqrt(tiny.var(axis=0) + 1e-5),
              name="batchnorm_forward with the default eps on inputs of size 1e-3")
 ### END HIDDEN TESTS
 
