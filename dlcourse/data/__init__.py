@@ -1,12 +1,12 @@
-"""Data that needs no download: generated 2-D sets, scikit-learn's digits, splitting and scaling, mini-batches.
+"""Data that needs no download: generated 2-D sets and images, scikit-learn's digits, readers for MNIST and CIFAR-10
+files on disk, splitting and scaling, augmentation, padding, mini-batches. The modules hold the documentation."""
 
-One import line per module; the modules hold the documentation.
-"""
-
-from dlcourse.data.digits import load_digits  # noqa: F401
-from dlcourse.data.images import load_digit_images, resize_images  # noqa: F401
-from dlcourse.data.loader import ArrayDataset, DataLoader  # noqa: F401
-from dlcourse.data.preprocessing import Standardizer, one_hot, standardize, train_val_test_split  # noqa: F401
-from dlcourse.data.readers import load_cifar10, load_mnist, read_idx  # noqa: F401
-from dlcourse.data.shapes import SHAPE_NAMES, make_shapes  # noqa: F401
-from dlcourse.data.toy2d import make_blobs, make_circles, make_moons, make_regression_curve, make_spirals, make_xor  # noqa: F401, E501
+from dlcourse.data.augment import add_noise, random_flip, random_shift, shift_images
+from dlcourse.data.digits import load_digits
+from dlcourse.data.images import load_digit_images, resize_images
+from dlcourse.data.loader import ArrayDataset, DataLoader
+from dlcourse.data.preprocessing import Standardizer, one_hot, standardize, train_val_test_split
+from dlcourse.data.readers import load_cifar10, load_mnist, read_idx
+from dlcourse.data.sequences import pad_sequences, padding_mask
+from dlcourse.data.shapes import SHAPE_NAMES, make_shapes
+from dlcourse.data.toy2d import make_blobs, make_circles, make_moons, make_regression_curve, make_spirals, make_xor

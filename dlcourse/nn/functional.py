@@ -21,6 +21,15 @@ from dlcourse.nn.activations import (  # noqa: F401
     tanh_backward,
     tanh_forward,
 )
+from dlcourse.nn.conv import (  # noqa: F401,E501
+    col2im,
+    conv2d_backward,
+    conv2d_backward_naive,
+    conv2d_forward,
+    conv2d_forward_naive,
+    im2col,
+)
+from dlcourse.nn.dropout import dropout_backward, dropout_forward, dropout_mask  # noqa: F401
 from dlcourse.nn.linear import linear_backward, linear_forward  # noqa: F401
 from dlcourse.nn.losses import (  # noqa: F401
     binary_cross_entropy_backward,
@@ -34,7 +43,14 @@ from dlcourse.nn.losses import (  # noqa: F401
     mse_loss_backward,
     mse_loss_forward,
 )
-from dlcourse.nn.dropout import dropout_backward, dropout_forward, dropout_mask  # noqa: F401
 from dlcourse.nn.normalization import batch_norm_backward, batch_norm_forward, layer_norm_backward, layer_norm_forward  # noqa: F401,E501
-from dlcourse.nn.conv import conv2d_backward, conv2d_backward_naive, conv2d_forward, conv2d_forward_naive, col2im, im2col  # noqa: F401,E501
-from dlcourse.nn.pooling import adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward, avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_backward_naive, max_pool2d_forward, max_pool2d_forward_naive  # noqa: F401,E501
+from dlcourse.nn.pooling import (  # noqa: F401,E501
+    adaptive_avg_pool2d_backward,
+    adaptive_avg_pool2d_forward,
+    avg_pool2d_backward,
+    avg_pool2d_forward,
+    max_pool2d_backward,
+    max_pool2d_backward_naive,
+    max_pool2d_forward,
+    max_pool2d_forward_naive,
+)

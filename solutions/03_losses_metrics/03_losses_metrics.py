@@ -270,6 +270,7 @@ def reference(y_true, y_pred):
 
 
 rng = np.random.default_rng(305)
+NOT_ALLOWED = ("dlcourse", "torch", "sklearn")  # write the counting yourself: no sklearn.metrics either
 cases = [(rng.integers(0, 2, size=n), rng.integers(0, 2, size=n)) for n in (10, 37, 200)]
 cases += [(np.array([1, 0, 1, 1]), np.zeros(4, dtype=int)),  # nothing predicted positive: P = 0 by convention
           (np.zeros(5, dtype=int), np.array([0, 1, 0, 1, 0])),  # nothing truly positive: R = 0
@@ -279,7 +280,7 @@ cases += [(np.array([1, 0, 1, 1]), np.zeros(4, dtype=int)),  # nothing predicted
 for y_true, y_pred in cases:
     expected = reference(y_true, y_pred)
     where = f"y_true={y_true.tolist()[:8]}..., y_pred={y_pred.tolist()[:8]}..."
-    got = expect_own_code(precision_recall_f1, y_true, y_pred)
+    got = expect_own_code(precision_recall_f1, y_true, y_pred, forbid=NOT_ALLOWED)
     expect_true(np.shape(got) == (3,), f"precision_recall_f1 must return three numbers, got {got!r}")
     for value, want, name in zip(got, expected, ("precision", "recall", "F1")):
         expect_close(value, want, name=f"{name} with {where}")
@@ -315,15 +316,16 @@ expect_equal(got, [[1, 0, 0], [0, 0, 1], [0, 1, 1]], name="confusion_matrix of f
 expect_true(np.issubdtype(got.dtype, np.integer), f"confusion_matrix must hold integer counts, got {got.dtype}")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(306)
+NOT_ALLOWED = ("dlcourse", "torch", "sklearn")
 for N, K, used in [(20, 3, 3), (100, 5, 5), (1, 2, 2), (50, 6, 4), (300, 10, 10)]:  # used < K: classes never seen
     y_true, y_pred = rng.integers(0, used, size=N), rng.integers(0, used, size=N)
-    got = expect_own_code(confusion_matrix, y_true, y_pred, K)
+    got = expect_own_code(confusion_matrix, y_true, y_pred, K, forbid=NOT_ALLOWED)
     classes = np.arange(K)
     # (N, K, 1) & (N, 1, K) -> (N, K, K): sample n marks cell (true, predicted); summing over n counts the pairs
     expected = ((y_true[:, None, None] == classes[:, None]) & (y_pred[:, None, None] == classes[None, :])).sum(axis=0)
     expect_equal(got, expected, name=f"confusion_matrix with N={N}, K={K}")
     expect_true(np.issubdtype(got.dtype, np.integer), f"confusion_matrix must hold integer counts, got {got.dtype}")
 # Repeated pairs count once each: five identical samples give 5 in one cell.
-got = expect_own_code(confusion_matrix, np.full(5, 1), np.full(5, 0), 2)
+got = expect_own_code(confusion_matrix, np.full(5, 1), np.full(5, 0), 2, forbid=NOT_ALLOWED)
 expect_equal(got, [[0, 0], [5, 0]], name="confusion_matrix of five (true 1, predicted 0) samples")
 ### END HIDDEN TESTS

@@ -83,10 +83,9 @@ def test_batchnorm_inside_sequential_loads_torch_state(rng):
 
 
 @pytest.mark.parametrize("training", [True, False])
-@pytest.mark.parametrize("layer, shape", [(BatchNorm1d(3), (6, 3)), (BatchNorm1d(2), (3, 2, 4)),
-                                          (BatchNorm2d(2), (3, 2, 3, 2))])
-def test_batchnorm_gradcheck(layer, shape, training, rng):
-    layer.double().train(training)
+@pytest.mark.parametrize("cls, shape", [(BatchNorm1d, (6, 3)), (BatchNorm1d, (3, 2, 4)), (BatchNorm2d, (3, 2, 3, 2))])
+def test_batchnorm_gradcheck(cls, shape, training, rng):
+    layer = cls(shape[1], dtype=np.float64).train(training)
     layer.weight.data[:] = rng.standard_normal(layer.weight.shape)
     layer.bias.data[:] = rng.standard_normal(layer.bias.shape)
     layer.running_mean[:], layer.running_var[:] = rng.standard_normal(shape[1]), rng.uniform(0.5, 2, shape[1])

@@ -42,9 +42,12 @@ def test_release_hides_tests_and_solutions(assignment):
     assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text
     assert "raise NotImplementedError()" in text
     source = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    hidden, visible = [], []
     for cell in source.cells:
-        if "### BEGIN HIDDEN TESTS" in cell.source:
-            hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
-            for line in filter(None, (raw.strip() for raw in hidden.splitlines())):
-                assert line not in text or len(line) < 25, f"hidden test line leaked into the release: {line}"
+        before, _, rest = cell.source.partition("### BEGIN HIDDEN TESTS")
+        block, _, after = rest.partition("### END HIDDEN TESTS")
+        hidden += block.splitlines()
+        visible += (before + after).splitlines()
+    for line in {raw.strip() for raw in hidden} - {raw.strip() for raw in visible}:
+        assert len(line) < 25 or line not in text, f"hidden test line leaked into the release: {line}"
     assert [p.name for p in release.parent.iterdir()] == [release.name], "only the notebook is released"
