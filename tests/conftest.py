@@ -18,3 +18,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords and not has_cuda:
             item.add_marker(skip_gpu)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the execution time each notebook test recorded (``record_property("seconds", ...)``; xdist carries
+    it back to this process). Measured and shown, never asserted."""
+    timed = [(r.nodeid, dict(r.user_properties)["seconds"]) for r in terminalreporter.stats.get("passed", [])
+             if r.when == "call" and "seconds" in dict(r.user_properties)]
+    if timed:
+        terminalreporter.section("notebook execution times")
+        for nodeid, seconds in sorted(timed):
+            terminalreporter.write_line(f"{nodeid.split('::')[-1]:60s} {seconds:6.1f} s")
