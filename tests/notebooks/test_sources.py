@@ -48,7 +48,8 @@ def test_release_hides_tests_and_solutions(assignment):
         block, _, after = rest.partition("### END HIDDEN TESTS")
         hidden += block.splitlines()
         visible += (before + after).splitlines()
-    released = {line.strip() for cell in nbformat.read(release, as_version=4).cells for line in cell.source.splitlines()}
+    cells = nbformat.read(release, as_version=4).cells
+    released = {line.strip() for cell in cells for line in cell.source.splitlines()}
     for line in {raw.strip() for raw in hidden} - {raw.strip() for raw in visible} - {""}:
         assert line not in released, f"hidden test line leaked into the release: {line}"
     assert [p.name for p in release.parent.iterdir()] == [release.name], "only the notebook is released"
