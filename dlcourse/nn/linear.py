@@ -77,9 +77,7 @@ class Linear(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         dx, dweight, dbias = linear_backward(grad_output, self._cache)
-        self.weight.grad += dweight
-        if self.bias is not None:
-            self.bias.grad += dbias
+        self.accumulate_grad(weight=dweight, bias=dbias)
         return dx
 
     def extra_repr(self) -> str:

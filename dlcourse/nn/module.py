@@ -66,6 +66,14 @@ class Module:
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
+    def accumulate_grad(self, **grads: np.ndarray | None) -> None:
+        """Add each gradient to the parameter of that name (``+=``, as PyTorch accumulates); a parameter that is
+        None (``bias=False``) is skipped. Layers call it at the end of ``backward``."""
+        for name, grad in grads.items():
+            param = getattr(self, name)
+            if param is not None:
+                param.grad += grad
+
     # ----- structure ---------------------------------------------------------------------------
     def register_buffer(self, name: str, value: np.ndarray) -> None:
         """Keep ``value`` as state that is saved but not trained (BatchNorm's running statistics)."""

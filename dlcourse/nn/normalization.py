@@ -182,10 +182,7 @@ class _BatchNorm(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         dx, dweight, dbias = batch_norm_backward(grad_output, self._cache)
-        if self.weight is not None:
-            self.weight.grad += dweight
-        if self.bias is not None:
-            self.bias.grad += dbias
+        self.accumulate_grad(weight=dweight, bias=dbias)
         return dx
 
     def extra_repr(self) -> str:
@@ -289,10 +286,7 @@ class LayerNorm(Module):
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         dx, dweight, dbias = layer_norm_backward(grad_output, self._cache)
-        if self.weight is not None:
-            self.weight.grad += dweight
-        if self.bias is not None:
-            self.bias.grad += dbias
+        self.accumulate_grad(weight=dweight, bias=dbias)
         return dx
 
     def extra_repr(self) -> str:
