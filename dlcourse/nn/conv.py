@@ -3,7 +3,10 @@
 The fast path is im2col: every receptive field of the (padded) input becomes one column of a matrix, so the whole
 layer is one matrix product per group, ``(Mg, Cg*kH*kW) @ (Cg*kH*kW, H_out*W_out)`` for each image (NumPy's
 matmul runs the batch loop in C). The backward pass is two more matrix products and col2im, which adds each
-column back onto the pixels it came from. ``conv2d_forward_naive`` / ``conv2d_backward_naive`` are the same maths
+column back onto the pixels it came from. Small images (LeNet-sized) make those per-image products too small for
+BLAS, so there the columns of the whole batch go side by side into one ``(Cg*kH*kW, N*H_out*W_out)`` matrix; with
+stride 1 each kernel tap of it is a single shifted copy of the flattened padded planes (``plane_shifts``).
+``conv2d_forward_naive`` / ``conv2d_backward_naive`` are the same maths
 as plain loops, slow on purpose, for reading and for checking the fast path.
 """
 
@@ -12,7 +15,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from dlcourse.nn import init
 from dlcourse.nn._validate import (
@@ -23,139 +25,29 @@ from dlcourse.nn._validate import (
     check_same_dtype,
     check_size,
 )
+from dlcourse.nn.im2col import (  # noqa: F401 - col2im and im2col stay importable from here
+    col2im,
+    conv_geometry,
+    im2col,
+    pad_input,
+    padding_amounts,
+    pair,
+    plane_shifts,
+    shifted_col2im,
+    shifted_cols,
+    tap_major_cols,
+    tap_slices,
+    windows,
+)
 from dlcourse.nn.module import Module, Parameter
 
-
-def pair(value, where: str, name: str, minimum: int = 1) -> tuple[int, int]:
-    """An int or a pair of ints as ``(for H, for W)``, each checked to be >= ``minimum``."""
-    values = tuple(value) if isinstance(value, tuple | list) else (value, value)
-    if len(values) != 2:
-        raise ValueError(f"{where}: expected {name} to be an int or a pair of ints, got {value!r}")
-    return tuple(check_positive_int(v, where, name, minimum) for v in values)
-
-
-def output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int = 1) -> int:
-    """Output length of a sliding window: floor((L + pad_total - dilation*(k-1) - 1) / stride) + 1."""
-    return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def _padding(padding, kernel: tuple, stride: tuple, dilation: tuple, where: str) -> tuple[int, int, int, int]:
-    """Normalise ``padding`` (int, pair, 4 ints, "valid" or "same") to (top, bottom, left, right)."""
-    if isinstance(padding, tuple | list) and len(padding) == 4:
-        return tuple(check_positive_int(p, where, "padding", minimum=0) for p in padding)
-    if isinstance(padding, str):
-        check_choice(padding, ("valid", "same"), where, "padding")
-        if padding == "valid":
-            return 0, 0, 0, 0
-        if stride != (1, 1):
-            raise ValueError(f"{where}: padding='same' needs stride=1, got stride={stride}")
-        total = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
-        return total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2  # extra on the end
-    ph, pw = pair(padding, where, "padding", minimum=0)
-    return ph, ph, pw, pw
-
-
-def conv_geometry(x_shape: tuple, w_shape: tuple, stride, padding, dilation, groups, where: str) -> dict:
-    """Check that input, weight and hyperparameters fit together; return the normalised geometry.
-
-    Args:
-        x_shape: (N, C, H, W). w_shape: (M, C // groups, kH, kW).
-    Returns:
-        dict with kernel, stride, dilation (pairs), pad (top, bottom, left, right), groups, out_hw (H_out, W_out).
-    """
-    if len(x_shape) != 4:
-        raise ValueError(f"{where}: expected input of shape (N, C, H, W) (4-D), got shape {x_shape}")
-    if len(w_shape) != 4:
-        raise ValueError(f"{where}: expected weight of shape (M, C/groups, kH, kW) (4-D), got shape {w_shape}")
-    groups = check_positive_int(groups, where, "groups")
-    stride, dilation = pair(stride, where, "stride"), pair(dilation, where, "dilation")
-    kernel = tuple(w_shape[2:])
-    pad = _padding(padding, kernel, stride, dilation, where)
-    if x_shape[1] % groups or w_shape[0] % groups:
-        raise ValueError(f"{where}: expected in and out channels divisible by groups={groups}, "
-                         f"got C={x_shape[1]} and M={w_shape[0]}")
-    check_size(w_shape[1] * groups, x_shape[1], where, "input channels C = weight.shape[1] * groups", x_shape)
-    out_hw = tuple(output_size(x_shape[2 + a], kernel[a], stride[a], pad[2 * a] + pad[2 * a + 1], dilation[a])
-                   for a in range(2))
-    if min(out_hw) < 1:
-        raise ValueError(f"{where}: expected the dilated kernel to fit in the padded input, got input {x_shape[2:]}, "
-                         f"padding {pad}, kernel {kernel}, dilation {dilation} -> output {out_hw}")
-    return {"kernel": kernel, "stride": stride, "dilation": dilation, "pad": pad, "groups": groups, "out_hw": out_hw}
-
-
-def pad_input(x: np.ndarray, pad: tuple[int, int, int, int], value: float = 0.0) -> np.ndarray:
-    """(N, C, H, W) -> (N, C, H + top + bottom, W + left + right), filled with ``value``."""
-    if not any(pad):
-        return x
-    return np.pad(x, ((0, 0), (0, 0), pad[:2], pad[2:]), constant_values=value)
-
-
-def windows(xp: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
-    """Every receptive field of a padded input, as a strided view (no copy).
-
-    Args:
-        xp: (N, C, Hp, Wp) padded input.
-    Returns:
-        (N, C, H_out, W_out, kH, kW) view: ``[n, c, i, j]`` is the kH x kW patch that output pixel (i, j) sees.
-    """
-    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))  # the dilated kernel's extent
-    view = sliding_window_view(xp, span, axis=(2, 3))  # (N, C, Hp-span+1, Wp-span+1, spanH, spanW)
-    return view[:, :, ::stride[0], ::stride[1], ::dilation[0], ::dilation[1]]
-
-
-def im2col(x: np.ndarray, kernel: tuple, stride=1, padding=0, dilation=1) -> np.ndarray:
-    """Copy every receptive field into a column.
-
-    Args:
-        x: (N, C, H, W). kernel: (kH, kW). stride, dilation: int or pair.
-        padding: int, pair, (top, bottom, left, right), "valid" or "same".
-    Returns:
-        cols: (N, C*kH*kW, H_out*W_out), contiguous; row c*kH*kW + a*kW + b holds x[c] at kernel offset (a, b).
-    """
-    geo = conv_geometry(x.shape, (1, x.shape[1], *kernel), stride, padding, dilation, 1, "im2col")
-    view = windows(pad_input(x, geo["pad"]), kernel, geo["stride"], geo["dilation"])  # (N, C, H_out, W_out, kH, kW)
-    N, C, H_out, W_out = view.shape[:4]
-    cols = np.ascontiguousarray(view.transpose(0, 1, 4, 5, 2, 3))  # (N, C, kH, kW, H_out, W_out)
-    return cols.reshape(N, C * kernel[0] * kernel[1], H_out * W_out)
-
-
-def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, stride=1, padding=0, dilation=1) -> np.ndarray:
-    """The adjoint of im2col: add every column entry back onto the input pixel it was copied from.
-
-    Args:
-        cols: (N, C*kH*kW, H_out*W_out), or the same as (N, C, kH, kW, H_out, W_out). x_shape: (N, C, H, W).
-        kernel, stride, padding, dilation: as for im2col.
-    Returns:
-        (N, C, H, W); pixels seen by several windows receive the sum of their entries.
-    """
-    geo = conv_geometry(x_shape, (1, x_shape[1], *kernel), stride, padding, dilation, 1, "col2im")
-    N, C, H, W = x_shape
-    (kH, kW), pad, (H_out, W_out) = kernel, geo["pad"], geo["out_hw"]
-    cols = cols.reshape(N, C, kH, kW, H_out, W_out)
-    dxp = np.zeros((N, C, H + pad[0] + pad[1], W + pad[2] + pad[3]), dtype=cols.dtype)
-    # One vectorised add per kernel tap (kH*kW of them): windows overlap, so taps must not be added in one go.
-    for (a, b), where in tap_slices(kernel, geo["stride"], geo["dilation"], (H_out, W_out)):
-        dxp[where] += cols[:, :, a, b]
-    return dxp[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W]
-
-
-def tap_slices(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
-    """For each kernel tap (a, b), the index of the (N, C, H_out, W_out) pixels of the padded input it meets.
-
-    Yields:
-        ((a, b), index) with ``xp[index]`` of shape (N, C, H_out, W_out): xp[n, c, i*sH + a*dH, j*sW + b*dW].
-    """
-    (kH, kW), (sH, sW), (dH, dW), (H_out, W_out) = kernel, stride, dilation, out_hw
-    for a in range(kH):
-        for b in range(kW):
-            rows = slice(a * dH, a * dH + sH * (H_out - 1) + 1, sH)
-            columns = slice(b * dW, b * dW + sW * (W_out - 1) + 1, sW)
-            yield (a, b), (slice(None), slice(None), rows, columns)
+WHOLE_BATCH_BELOW = 256
 
 
 def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *, stride=1, padding=0, dilation=1,
                    groups: int = 1) -> tuple[np.ndarray, tuple]:
-    """Convolution by im2col and one batched matrix product per group.
+    """Convolution by im2col and matrix products: one per image and group, or one per group for the whole batch
+    when the images are small.
 
     Args:
         x: (N, C, H, W). weight: (M, C/groups, kH, kW). bias: (M,) or None.
@@ -166,6 +58,8 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *
         cache: what conv2d_backward needs.
     """
     geo = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d_forward")
+    if geo["out_hw"][0] * geo["out_hw"][1] < WHOLE_BATCH_BELOW:
+        return _forward_whole_batch(x, weight, bias, geo)
     N, M, G = x.shape[0], weight.shape[0], geo["groups"]
     cols = im2col(x, geo["kernel"], geo["stride"], geo["pad"], geo["dilation"])  # (N, C*kH*kW, P)
     cols = cols.reshape(N, G, -1, cols.shape[-1])  # (N, G, Cg*kH*kW, P): a group's channels are adjacent rows
@@ -173,7 +67,7 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *
     out = (w @ cols).reshape(N, M, *geo["out_hw"])  # (N, G, Mg, P) -> (N, M, H_out, W_out)
     if bias is not None:
         out += bias.reshape(M, 1, 1)
-    return out, (cols, weight, bias is not None, x.shape, geo)
+    return out, ("per image", cols, weight, bias is not None, x.shape, geo)
 
 
 def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -184,7 +78,9 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     Returns:
         dx: (N, C, H, W), dweight: (M, C/groups, kH, kW), dbias: (M,) or None.
     """
-    cols, weight, has_bias, x_shape, geo = cache
+    layout, cols, weight, has_bias, x_shape, geo = cache
+    if layout == "whole batch":
+        return _backward_whole_batch(dout, cache)
     N, G, M = x_shape[0], geo["groups"], weight.shape[0]
     d = dout.reshape(N, G, M // G, -1)  # (N, G, Mg, P)
     dweight = (d @ cols.swapaxes(-1, -2)).sum(axis=0).reshape(weight.shape)  # sum over images of (Mg,P)@(P,K)
@@ -195,6 +91,51 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
         dx = col2im(dcols, x_shape, geo["kernel"], geo["stride"], geo["pad"], geo["dilation"])
     dbias = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dweight, dbias
+
+
+def _forward_whole_batch(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo: dict) -> tuple:
+    """conv2d_forward as one matrix product per group over the whole batch; same arguments and results."""
+    (N, M, G), (H_out, W_out) = (x.shape[0], weight.shape[0], geo["groups"]), geo["out_hw"]
+    cols = shifted_cols(x, geo) if geo["stride"] == (1, 1) else tap_major_cols(x, geo)
+    cols = cols.reshape(G, -1, cols[0, 0, 0].size)  # (G, Cg*kH*kW, N*H_out*width), width = Wp or W_out
+    out = weight.reshape(G, M // G, -1) @ cols  # (G, Mg, Cg*kH*kW) @ (G, Cg*kH*kW, N*P) -> (G, Mg, N*P)
+    out = out.reshape(M, N, H_out, -1)[..., :W_out]  # channel-major (M, N, H_out, W_out), junk columns dropped
+    if bias is not None:
+        out += bias.reshape(M, 1, 1, 1)
+    return np.ascontiguousarray(out.transpose(1, 0, 2, 3)), ("whole batch", cols, weight, bias is not None, x.shape,
+                                                             geo)
+
+
+def _backward_whole_batch(dout: np.ndarray, cache: tuple) -> tuple:
+    """conv2d_backward for the cache of _forward_whole_batch; same arguments and results."""
+    _, cols, weight, has_bias, x_shape, geo = cache
+    (N, M, H_out, W_out), G = dout.shape, geo["groups"]
+    d = np.zeros((M, N, H_out, cols.shape[-1] // (N * H_out)), dtype=dout.dtype)  # as forward's out, junk = 0
+    d[..., :W_out] = dout.transpose(1, 0, 2, 3)
+    d = d.reshape(G, M // G, -1)  # (G, Mg, N*P)
+    # (G, K, N*P) @ (G, N*P, Mg) sums over images and pixels; this order is quicker in BLAS than d @ cols^T
+    dweight = (cols @ d.swapaxes(-1, -2)).swapaxes(-1, -2).reshape(weight.shape)
+    dcols = weight.reshape(G, M // G, -1).swapaxes(-1, -2) @ d  # (G, K, Mg) @ (G, Mg, N*P) -> (G, K, N*P)
+    col2im_fn = shifted_col2im if geo["stride"] == (1, 1) else _col2im_tap_major
+    dbias = d.sum(axis=-1).reshape(M) if has_bias else None
+    return col2im_fn(dcols, x_shape, geo), dweight, dbias
+
+
+def _col2im_tap_major(dcols: np.ndarray, x_shape: tuple, geo: dict) -> np.ndarray:
+    """The adjoint of tap_major_cols: add each column entry back onto its input pixel, one kernel tap at a time.
+
+    Args:
+        dcols: anything that reshapes to (C, kH, kW, N, H_out, W_out). x_shape: (N, C, H, W). geo: from conv_geometry.
+    Returns:
+        dx: (N, C, H, W).
+    """
+    N, C, H, W = x_shape
+    pad = geo["pad"]
+    dcols = dcols.reshape(C, *geo["kernel"], N, *geo["out_hw"])
+    dxp = np.zeros((C, N, H + pad[0] + pad[1], W + pad[2] + pad[3]), dtype=dcols.dtype)  # channel-major, as dcols
+    for (a, b), where in tap_slices(geo["kernel"], geo["stride"], geo["dilation"], geo["out_hw"]):
+        dxp[where] += dcols[:, a, b]  # windows overlap, so the taps are added one after another
+    return np.ascontiguousarray(dxp[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W].transpose(1, 0, 2, 3))
 
 
 def _input_grad_by_convolution(dout: np.ndarray, weight: np.ndarray, x_shape: tuple, geo: dict) -> np.ndarray:
@@ -288,7 +229,7 @@ class Conv2d(Module):
         if in_channels % self.groups or out_channels % self.groups:
             raise ValueError(f"Conv2d: expected in_channels and out_channels divisible by groups={groups}, "
                              f"got {in_channels} and {out_channels}")
-        _padding(self.padding, self.kernel_size, self.stride, self.dilation, "Conv2d")
+        padding_amounts(self.padding, self.kernel_size, self.stride, self.dilation, "Conv2d")
         rng = init.default_rng(rng)
         bound = 1.0 / math.sqrt(w_shape[1] * w_shape[2] * w_shape[3])
         self.weight = Parameter(rng.uniform(-bound, bound, w_shape).astype(dtype))

@@ -2,7 +2,7 @@
 AdaptiveAvgPool2d).
 
 No pixel, channel or image is looped over: a loop runs over the kH*kW kernel taps, and each step handles the
-pixel at that offset in every window at once (``dlcourse.nn.conv.tap_slices``), as col2im does for convolution.
+pixel at that offset in every window at once (``dlcourse.nn.im2col.tap_slices``), as col2im does for convolution.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.nn._validate import as_float_array, check_ndim, check_positive_int
-from dlcourse.nn.conv import col2im, output_size, pad_input, pair, tap_slices
+from dlcourse.nn.im2col import col2im, output_size, pad_input, pair, tap_slices
 from dlcourse.nn.module import Module
 
 
@@ -64,11 +64,17 @@ def max_pool2d_forward(x: np.ndarray, kernel_size, *, stride=None, padding=0, di
     x = _check_input(x, "max_pool2d_forward")
     geo = pool_geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d_forward")
     xp = pad_input(x, geo["pad"], -np.inf)
-    out = None
-    # A running maximum over the kH*kW taps: each step compares every window at once.
-    for _, where in tap_slices(geo["kernel"], geo["stride"], geo["dilation"], geo["out_hw"]):
-        out = xp[where].copy() if out is None else np.maximum(out, xp[where], out=out)
-    return out, (xp, out, x.shape, geo)
+    taps = list(tap_slices(geo["kernel"], geo["stride"], geo["dilation"], geo["out_hw"]))
+    out = xp[taps[0][1]].copy()  # (N, C, H_out, W_out)
+    tap = np.zeros(out.shape, dtype=np.min_scalar_type(len(taps) - 1))  # which tap holds each window's maximum
+    larger, moved = np.empty(out.shape, dtype=bool), np.empty_like(tap)
+    # A running maximum over the kH*kW taps, each step comparing every window at once. Only a strictly larger
+    # value moves the argmax, so ties keep the first maximum in row-major window order, as torch does.
+    for t, (_, where) in enumerate(taps[1:], start=1):
+        np.greater(xp[where], out, out=larger)
+        np.maximum(tap, np.multiply(larger, tap.dtype.type(t), out=moved), out=tap)  # t only grows: max sets it
+        np.maximum(out, xp[where], out=out)
+    return out, (tap, xp.shape, x.shape, geo)
 
 
 def max_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
@@ -80,17 +86,32 @@ def max_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     Returns:
         dx: (N, C, H, W).
     """
-    xp, out, x_shape, geo = cache
-    dxp = np.zeros(xp.shape, dtype=dout.dtype)
-    remaining = dout.copy()  # the gradient of windows whose maximum has not been met yet
-    hit, share = np.empty(out.shape, dtype=bool), np.empty_like(remaining)
-    for _, where in tap_slices(geo["kernel"], geo["stride"], geo["dilation"], geo["out_hw"]):
-        np.equal(xp[where], out, out=hit)
-        np.multiply(remaining, hit, out=share)
-        remaining -= share
-        dxp[where] += share
+    tap, xp_shape, x_shape, geo = cache
+    position = _argmax_positions(tap, xp_shape, geo).ravel()  # where each window's maximum sits in the padded input
+    dxp = np.zeros(xp_shape, dtype=dout.dtype)
+    (kH, kW), (sH, sW), (dH, dW) = geo["kernel"], geo["stride"], geo["dilation"]
+    if sH >= dH * (kH - 1) + 1 and sW >= dW * (kW - 1) + 1:  # windows do not overlap: every position is distinct
+        dxp.reshape(-1)[position] = dout.ravel()
+    else:  # overlapping windows can share a maximum, whose gradients must add up
+        np.add.at(dxp.reshape(-1), position, dout.ravel())
     pad = geo["pad"]
     return dxp[:, :, pad[0]:pad[0] + x_shape[2], pad[2]:pad[2] + x_shape[3]]
+
+
+def _argmax_positions(tap: np.ndarray, xp_shape: tuple, geo: dict) -> np.ndarray:
+    """Flat index into the padded input (N, C, Hp, Wp) of every window's maximum.
+
+    Args:
+        tap: (N, C, H_out, W_out) unsigned ints, the tap (a * kW + b) of each maximum. xp_shape: (N, C, Hp, Wp).
+    Returns:
+        (N, C, H_out, W_out) int64 positions: ((n*C + c)*Hp + i*sH + a*dH)*Wp + j*sW + b*dW.
+    """
+    N, C, Hp, Wp = xp_shape
+    (kH, kW), (sH, sW), (dH, dW), (H_out, W_out) = geo["kernel"], geo["stride"], geo["dilation"], geo["out_hw"]
+    corner = np.arange(N * C).reshape(N, C, 1, 1) * (Hp * Wp)  # the start of each image-channel plane
+    corner = corner + (np.arange(H_out) * (sH * Wp))[:, None] + np.arange(W_out) * sW  # each window's top-left
+    offset = (np.arange(kH)[:, None] * (dH * Wp) + np.arange(kW) * dW).ravel()  # (kH*kW,): each tap's shift
+    return corner + offset[tap]
 
 
 def max_pool2d_forward_naive(x: np.ndarray, kernel_size, *, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
@@ -166,8 +187,27 @@ def avg_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """
     divisor, x_shape, geo = cache
     share = dout / divisor  # (N, C, H_out, W_out)
+    if geo["stride"] == geo["kernel"] and not any(geo["pad"]) and x_shape[2:] == (
+            geo["out_hw"][0] * geo["kernel"][0], geo["out_hw"][1] * geo["kernel"][1]):
+        return _tiled_backward(share, x_shape, geo["kernel"])
     dcols = np.broadcast_to(share[:, :, None, None], (*share.shape[:2], *geo["kernel"], *share.shape[2:]))
     return col2im(dcols, x_shape, geo["kernel"], geo["stride"], geo["pad"], geo["dilation"])
+
+
+def _tiled_backward(share: np.ndarray, x_shape: tuple, kernel: tuple) -> np.ndarray:
+    """avg_pool2d_backward when the windows tile the input exactly (stride = kernel, no padding): each pixel gets
+    its window's share, so dx is ``share`` with every entry repeated kH times down and kW times across.
+
+    Args:
+        share: (N, C, H_out, W_out), the gradient of each window over its divisor. x_shape: (N, C, H, W).
+    Returns:
+        dx: (N, C, H, W).
+    """
+    (kH, kW), (W, W_out) = kernel, (x_shape[3], share.shape[3])
+    across = share.reshape(-1, W_out) @ np.repeat(np.eye(W_out, dtype=share.dtype), kW, axis=1)  # (N*C*H_out, W)
+    dx = np.empty(x_shape, dtype=share.dtype)
+    dx.reshape(-1, kH, W)[...] = across[:, None, :]  # each row of windows covers kH rows of pixels
+    return dx
 
 
 def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
@@ -190,8 +230,10 @@ def adaptive_avg_pool2d_forward(x: np.ndarray, output_size=1) -> tuple[np.ndarra
     sizes = output_size if isinstance(output_size, tuple | list) else (output_size, output_size)
     sizes = tuple(x.shape[2 + a] if s is None else s for a, s in enumerate(sizes))
     h_out, w_out = pair(sizes, "adaptive_avg_pool2d_forward", "output_size")
-    if (h_out, w_out) == (1, 1):  # global average pooling, the common case: a plain mean is quicker
-        return x.mean(axis=(2, 3), keepdims=True), (None, None, x.shape)
+    if (h_out, w_out) == (1, 1):  # global average pooling, the common case: one matrix-vector product is quickest
+        N, C, H, W = x.shape
+        weights = np.full(H * W, 1.0 / (H * W), dtype=x.dtype)  # (H*W,): the mean as a dot product
+        return (x.reshape(N * C, H * W) @ weights).reshape(N, C, 1, 1), (None, None, x.shape)
     a_h, a_w = _adaptive_matrix(x.shape[2], h_out, x.dtype), _adaptive_matrix(x.shape[3], w_out, x.dtype)
     return a_h @ x @ a_w.T, (a_h, a_w, x.shape)  # (H_out, H) @ (N, C, H, W) @ (W, W_out)
 
@@ -200,7 +242,8 @@ def adaptive_avg_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Gradient of adaptive_avg_pool2d_forward: dx = A_h^T @ dout @ A_w, shape (N, C, H, W)."""
     a_h, a_w, x_shape = cache
     if a_h is None:  # every pixel got 1/(H*W) of its channel's gradient
-        return np.broadcast_to(dout / (x_shape[2] * x_shape[3]), x_shape).copy()
+        area = x_shape[2] * x_shape[3]
+        return np.repeat((dout / area).reshape(-1, 1), area, axis=1).reshape(x_shape)  # (N*C, H*W) -> (N, C, H, W)
     return a_h.T @ dout @ a_w
 
 

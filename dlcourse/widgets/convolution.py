@@ -12,7 +12,8 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from dlcourse.data.shapes import render_shapes
-from dlcourse.nn.conv import conv2d_forward, output_size
+from dlcourse.nn.conv import conv2d_forward
+from dlcourse.nn.im2col import output_size
 from dlcourse.widgets.base import Explorer
 
 KERNELS = {

@@ -39,6 +39,15 @@ def test_conv2d_matches_torch(c_in, c_out, kernel, kwargs, rng):
     assert_all_below(errors)
 
 
+@pytest.mark.parametrize("c_in, c_out, kernel, kwargs", [CONFIGS[0], CONFIGS[1], CONFIGS[3], CONFIGS[4]])
+def test_conv2d_matches_torch_on_large_images(c_in, c_out, kernel, kwargs, rng):
+    """Outputs of >= WHOLE_BATCH_BELOW pixels take the per-image path (small ones batch all images together)."""
+    x = rng.standard_normal((2, c_in, 40, 36))
+    errors = compare_module(nn.Conv2d(c_in, c_out, kernel, **kwargs), torch.nn.Conv2d(c_in, c_out, kernel, **kwargs),
+                            x, rng=rng)
+    assert_all_below(errors)
+
+
 @pytest.mark.parametrize("c_in, c_out, kernel, kwargs", [CONFIGS[0], CONFIGS[3], CONFIGS[5]])
 def test_conv2d_gradcheck(c_in, c_out, kernel, kwargs, rng):
     layer = nn.Conv2d(c_in, c_out, kernel, rng=rng, **kwargs).double()
