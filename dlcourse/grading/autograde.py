@@ -14,15 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
-from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
 from nbgrader.api import Gradebook
 
 from dlcourse.grading.assemble import assemble, is_graded, is_solution, nbgrader_meta
 from dlcourse.grading.course import Release, course_config, nbgrader_env, run_nbgrader
-from dlcourse.grading.sandbox import write_kernelspec
+from dlcourse.grading.sandbox import run_sandboxed, write_kernelspec
 
 CRASH_STUB = "raise RuntimeError('dlcourse: this answer crashed the kernel while grading, so it scores zero')"
 
@@ -79,8 +75,7 @@ def _prepare(home: Path, student: str, notebook, release: Release, limits: Limit
     submitted = course / "submitted" / student / release.assignment
     submitted.mkdir(parents=True)
     nbformat.write(notebook, submitted / f"{release.assignment}.ipynb")
-    root = Path(release.gradebook).parent
-    (course / "nbgrader_config.py").write_text(course_config(root, **{
+    (course / "nbgrader_config.py").write_text(course_config(release.root, **{
         "CourseDirectory.root": repr(str(course)),
         "CourseDirectory.db_url": repr(f"sqlite:///{private / 'gradebook.db'}"),
         "Execute.timeout": str(limits.cell_timeout),
@@ -181,16 +176,10 @@ def _find_crashing_answer(notebook, course: Path) -> int | None:
     def remember(cell, cell_index, **_):
         last["index"] = cell_index
 
-    specs = KernelSpecManager(kernel_dirs=[str(course.parent / "jupyter" / "kernels")])
-    manager = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs, transport="ipc",
-                                 connection_file=str(course / "runtime" / "crash-check.json"))
-    client = NotebookClient(nbformat.from_dict(notebook), km=manager, timeout=30, allow_errors=True,
-                            on_cell_execute=remember, resources={"metadata": {"path": str(course / "runtime")}})
-    try:
-        client.execute()
-        return None
-    except DeadKernelError:
-        return _blame(notebook, last["index"])
+    survived = run_sandboxed(nbformat.from_dict(notebook), kernels=course.parent / "jupyter",
+                             connection_file=course / "runtime" / "crash-check.json", cwd=course / "runtime",
+                             timeout=30, on_cell_execute=remember)
+    return None if survived else _blame(notebook, last["index"])
 
 
 def _blame(notebook, index: int | None) -> int | None:

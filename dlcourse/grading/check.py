@@ -11,15 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
-from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
 
 from dlcourse.grading.assemble import assemble, is_graded, is_solution, nbgrader_meta
 from dlcourse.grading.autograde import item_statuses
 from dlcourse.grading.course import course_root
-from dlcourse.grading.sandbox import write_kernelspec
+from dlcourse.grading.sandbox import run_sandboxed, write_kernelspec
 
 
 @dataclass
@@ -87,16 +83,8 @@ def _execute(notebook, cwd: Path, root: Path | None, cell_timeout: int, memory_m
     hidden = [(root / "solutions", None), (root / "gradebook.db", None)] if root else []
     with tempfile.TemporaryDirectory(prefix="dlcourse-check-") as tmp:
         write_kernelspec(Path(tmp), memory_mb=memory_mb, hidden=hidden)
-        specs = KernelSpecManager(kernel_dirs=[str(Path(tmp) / "kernels")])
-        manager = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs, transport="ipc",
-                                     connection_file=str(Path(tmp) / "kernel.json"))
-        client = NotebookClient(notebook, km=manager, timeout=cell_timeout, allow_errors=True,
-                                on_cell_executed=lambda cell_index, **_: finished.add(cell_index),
-                                resources={"metadata": {"path": str(cwd)}})
-        try:
-            client.execute()
-        except DeadKernelError:
-            pass
+        run_sandboxed(notebook, kernels=Path(tmp), connection_file=Path(tmp) / "kernel.json", cwd=cwd,
+                      timeout=cell_timeout, on_cell_executed=lambda cell_index, **_: finished.add(cell_index))
     finished |= {i for i, c in enumerate(notebook.cells) if c.cell_type != "code"}
     return finished
 

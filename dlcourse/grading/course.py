@@ -56,6 +56,7 @@ def course_config(root: Path, **overrides: str) -> str:
 class Release:
     """One assignment as nbgrader releases it, with a gradebook that knows its graded cells."""
 
+    root: Path  # the course it came from, whose nbgrader_config.py grading starts from
     assignment: str
     notebook: nbformat.NotebookNode
     gradebook: Path
@@ -75,7 +76,7 @@ def generate_release(root: Path, assignment: str, workdir: Path) -> Release:
     notebook = nbformat.read(released, as_version=4)
     max_scores = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"].get("points", 0))
                   for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")}
-    return Release(assignment, notebook, course / "gradebook.db", max_scores)
+    return Release(root, assignment, notebook, course / "gradebook.db", max_scores)
 
 
 def build(root: Path) -> list[Path]:

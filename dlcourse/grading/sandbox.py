@@ -86,6 +86,28 @@ def write_kernelspec(folder: Path, *, memory_mb: int, hidden: list[tuple[Path, P
     return folder
 
 
+def run_sandboxed(notebook, *, kernels: Path, connection_file: Path, cwd: Path, timeout: int, **hooks) -> bool:
+    """Execute ``notebook`` in place with the kernel spec under ``kernels`` (see write_kernelspec), errors allowed.
+
+    ``hooks`` go to nbclient (``on_cell_execute``, ``on_cell_executed``). Returns False when the kernel died.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    specs = KernelSpecManager(kernel_dirs=[str(kernels / "kernels")])
+    manager = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs, transport="ipc",
+                                 connection_file=str(connection_file))
+    client = NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True,
+                            resources={"metadata": {"path": str(cwd)}}, **hooks)
+    try:
+        client.execute()
+        return True
+    except DeadKernelError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dlcourse.grading.sandbox")
     parser.add_argument("--memory-mb", type=int, default=2048)

@@ -250,9 +250,7 @@ class Conv2d(Module):
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         dout = grad_output[None] if self._unbatched else grad_output
         dx, dweight, dbias = conv2d_backward(dout, self._cache)
-        self.weight.grad += dweight
-        if self.bias is not None:
-            self.bias.grad += dbias
+        self.accumulate_grad(weight=dweight, bias=dbias)
         return dx[0] if self._unbatched else dx
 
     def extra_repr(self) -> str:
