@@ -67,8 +67,13 @@ def check_function(forward: Callable[..., np.ndarray], backward: Callable[[np.nd
     analytic = backward(dout)
     if not isinstance(analytic, tuple | list):
         analytic = (analytic,)
+    if len(analytic) != len(inputs):  # a forgotten gradient must fail, not go unchecked
+        raise ValueError(f"check_function: expected backward to return one gradient per input ({len(inputs)}), "
+                         f"got {len(analytic)}")
     errors = []
-    for x, grad in zip(inputs, analytic):
+    for x, grad in zip(inputs, analytic, strict=True):
+        if grad is None:
+            raise ValueError("check_function: backward returned None for an input; every input needs a gradient")
         numeric = numerical_gradient(lambda: np.sum(forward(*inputs) * dout), x, eps=eps)
         errors.append(relative_error(grad, numeric))
     return errors
@@ -83,12 +88,14 @@ def check_module(module, x: np.ndarray, *, rng: np.random.Generator, eps: float 
     x = np.array(x, dtype=np.float64)
     out = module(x)
     dout = rng.standard_normal(np.shape(out))
-    module.zero_grad()
+    module.zero_grad()  # a parameter gradient that backward forgets stays zero: its error is then 1
     dx = module.backward(dout)
 
     def objective():
         return np.sum(module(x) * dout)
 
+    if dx is None:
+        raise ValueError(f"check_module: {type(module).__name__}.backward returned None instead of the input gradient")
     errors = {"input": relative_error(dx, numerical_gradient(objective, x, eps=eps))}
     for name, param in module.named_parameters():
         errors[name] = relative_error(param.grad, numerical_gradient(objective, param.data, eps=eps))

@@ -5,6 +5,7 @@ import pytest
 
 import dlcourse.nn as nn
 from dlcourse.gradcheck import check_function, check_module, numerical_gradient, relative_error
+from dlcourse.nn.linear import linear_backward
 
 
 def test_numerical_gradient_of_a_known_function(rng):
@@ -30,6 +31,35 @@ def test_check_function_accepts_a_right_backward(rng):
     x, w = rng.standard_normal((4, 3)), rng.standard_normal((3, 2))
     errors = check_function(lambda x, w: x @ w, lambda d: (d @ w.T, x.T @ d), [x, w], rng=rng)
     assert max(errors) < 1e-8
+
+
+def test_check_function_refuses_a_missing_gradient(rng):
+    """A backward that forgets b's gradient used to be checked only on what it returned (and passed)."""
+    x, w, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 2)), rng.standard_normal(2)
+    with pytest.raises(ValueError, match=r"one gradient per input \(3\), got 1"):
+        check_function(lambda x, w, b: x @ w + b, lambda d: (d @ w.T,), [x, w, b], rng=rng)
+
+
+def test_check_function_refuses_an_extra_or_none_gradient(rng):
+    x, w = rng.standard_normal((4, 3)), rng.standard_normal((3, 2))
+    with pytest.raises(ValueError, match=r"one gradient per input \(1\), got 2"):
+        check_function(lambda x: x @ w, lambda d: (d @ w.T, x.T @ d), [x], rng=rng)
+    with pytest.raises(ValueError, match="returned None"):
+        check_function(lambda x, w: x @ w, lambda d: (d @ w.T, None), [x, w], rng=rng)
+
+
+class _ForgetsBias(nn.Linear):
+    """A Linear whose backward leaves the bias gradient out."""
+
+    def backward(self, grad_output):
+        dx, dweight, _ = linear_backward(grad_output, self._cache)
+        self.accumulate_grad(weight=dweight)
+        return dx
+
+
+def test_check_module_catches_a_forgotten_parameter_gradient(rng):
+    errors = check_module(_ForgetsBias(3, 2, rng=rng).double(), rng.standard_normal((4, 3)), rng=rng)
+    assert errors["bias"] == pytest.approx(1.0) and max(errors["input"], errors["weight"]) < 1e-7, errors
 
 
 class _WrongTanh(nn.Module):

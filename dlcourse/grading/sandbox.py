@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         enter_namespaces()
-        for path, keep in zip(args.hide, args.keep):
+        for path, keep in zip(args.hide, args.keep, strict=True):
             if Path(path).exists():
                 hide(Path(path), Path(keep) if keep else None)
     except OSError as error:

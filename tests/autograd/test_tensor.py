@@ -22,8 +22,8 @@ def run_both(fn, arrays, rng, *, dout=True):
     grad = rng.standard_normal(out.shape) if dout else None
     out.backward(grad)
     out_t.backward(None if grad is None else torch.tensor(grad))
-    grads_t = [np.zeros_like(a) if t.grad is None else t.grad.numpy() for a, t in zip(arrays, theirs)]
-    grads = [np.zeros_like(a) if t.grad is None else t.grad for a, t in zip(arrays, ours)]  # unused leaves
+    grads_t = [np.zeros_like(a) if t.grad is None else t.grad.numpy() for a, t in zip(arrays, theirs, strict=True)]
+    grads = [np.zeros_like(a) if t.grad is None else t.grad for a, t in zip(arrays, ours, strict=True)]  # unused leaves
     return (out.data, grads), (out_t.detach().numpy(), grads_t)
 
 
@@ -31,7 +31,7 @@ def assert_match(ours, theirs, tol=TOL):
     (out, grads), (out_t, grads_t) = ours, theirs
     assert out.shape == out_t.shape, f"output shape {out.shape} vs torch {out_t.shape}"
     assert relative_error(out, out_t) <= tol
-    for i, (g, g_t) in enumerate(zip(grads, grads_t)):
+    for i, (g, g_t) in enumerate(zip(grads, grads_t, strict=True)):
         assert g.shape == g_t.shape, f"grad {i}: shape {g.shape} vs torch {g_t.shape}"
         assert relative_error(g, g_t) <= tol, f"grad {i}: {g} vs torch {g_t}"
 
@@ -216,7 +216,7 @@ def test_random_expression_graphs_match_torch(program, shapes, seed):
     (out, grads), (out_t, grads_t) = run_both(lambda *xs: evaluate(program, xs), arrays, rng)
     everything = np.concatenate([out_t.ravel()] + [g.ravel() for g in grads_t])
     assume(np.all(np.isfinite(everything)) and np.abs(everything).max() < 1e8)
-    assert all(g.shape == a.shape for g, a in zip(grads, arrays))
+    assert all(g.shape == a.shape for g, a in zip(grads, arrays, strict=True))
     # one norm-wise error over output and gradients, so gradients that are exactly 0 in both do not divide by 0
     assert relative_error(np.concatenate([out.ravel()] + [g.ravel() for g in grads]), everything) <= TOL
 
@@ -273,14 +273,14 @@ def test_small_mlp_trains_like_torch(rng):
         loss.backward()
         loss_t.backward()
         assert relative_error(loss.data, loss_t.detach().numpy()) <= TOL
-        for p, q in zip(ours, theirs):
+        for p, q in zip(ours, theirs, strict=True):
             assert relative_error(p.grad, q.grad.numpy()) <= TOL
             p.data = p.data - lr * p.grad
             p.zero_grad()
             with torch.no_grad():
                 q -= lr * q.grad
             q.grad = None
-    for p, q in zip(ours, theirs):
+    for p, q in zip(ours, theirs, strict=True):
         assert relative_error(p.data, q.detach().numpy()) <= TOL
 
 

@@ -179,8 +179,8 @@ def test_small_mlp_trains_like_torch(rng):
     params, params_t = leaves(*start)
     lr = 0.1
     for _ in range(4):
-        loss = sum(((mlp(params, x) - y) ** 2 for x, y in zip(xs, ys)), Value(0.0)) / len(ys)
-        loss_t = sum((mlp(params_t, torch.tensor(x)) - y) ** 2 for x, y in zip(xs, ys)) / len(ys)
+        loss = sum(((mlp(params, x) - y) ** 2 for x, y in zip(xs, ys, strict=True)), Value(0.0)) / len(ys)
+        loss_t = sum((mlp(params_t, torch.tensor(x)) - y) ** 2 for x, y in zip(xs, ys, strict=True)) / len(ys)
         zero_grad(params)
         loss.backward()
         loss_t.backward()
