@@ -1,22 +1,24 @@
 """2-D convolution (cross-correlation, as torch.nn.Conv2d): out[n, m] = b[m] + sum_c w[m, c] * x[n, c].
 
-The fast path is im2col: every receptive field of the (padded) input becomes one column of a matrix, so the whole
+The method is im2col: every receptive field of the (padded) input becomes one column of a matrix, so the whole
 layer is one matrix product per group, ``(Mg, Cg*kH*kW) @ (Cg*kH*kW, H_out*W_out)`` for each image (NumPy's
 matmul runs the batch loop in C). The backward pass is two more matrix products and col2im, which adds each
-column back onto the pixels it came from. Small images (LeNet-sized) make those per-image products too small for
-BLAS, so there the columns of the whole batch go side by side into one ``(Cg*kH*kW, N*H_out*W_out)`` matrix; with
-stride 1 each kernel tap of it is a single shifted copy of the flattened padded planes (``plane_shifts``).
-``conv2d_forward_naive`` / ``conv2d_backward_naive`` are the same maths
-as plain loops, slow on purpose, for reading and for checking the fast path.
+column back onto the pixels it came from. ``conv2d_forward_naive`` / ``conv2d_backward_naive`` are the same maths
+as plain loops, slow on purpose, for reading and for checking.
+
+For small images (LeNet-sized) conv2d_forward hands over to ``dlcourse.nn.conv_fast``, which runs the same maths
+with the columns of the whole batch in one matrix, and conv2d_backward computes a stride-1 input gradient there as
+a convolution; neither changes the result, only the speed.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
-from dlcourse.nn import init
+from dlcourse.nn import conv_fast, init
 from dlcourse.nn._validate import (
     as_float_array,
     check_choice,
@@ -33,34 +35,40 @@ from dlcourse.nn.im2col import (  # noqa: F401 - col2im and im2col stay importab
     pad_input,
     padding_amounts,
     pair,
-    plane_shifts,
-    shifted_col2im,
-    shifted_cols,
-    tap_major_cols,
-    tap_slices,
-    windows,
 )
 from dlcourse.nn.module import Module, Parameter
 
-WHOLE_BATCH_BELOW = 256
+
+class ConvCache(NamedTuple):
+    """What conv2d_backward needs after the per-image im2col forward."""
+
+    cols: np.ndarray  # (N, G, Cg*kH*kW, H_out*W_out): the columns of every image and group
+    weight: np.ndarray  # (M, C/groups, kH, kW)
+    has_bias: bool
+    x_shape: tuple  # (N, C, H, W)
+    geo: ConvGeometry
 
 
-def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *, stride=1, padding=0, dilation=1,
-                   groups: int = 1) -> tuple[np.ndarray, tuple]:
-    """Convolution by im2col and matrix products: one per image and group, or one per group for the whole batch
-    when the images are small.
+def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *, stride: int | tuple[int, int] = 1,
+                   padding: int | tuple[int, ...] | str = 0, dilation: int | tuple[int, int] = 1,
+                   groups: int = 1) -> tuple[np.ndarray, ConvCache | conv_fast.WholeBatchCache]:
+    """Convolution by im2col and one matrix product per image and group (small images: see conv_fast).
 
     Args:
-        x: (N, C, H, W). weight: (M, C/groups, kH, kW). bias: (M,) or None.
-        stride, dilation: int or (sH, sW). padding: int, (pH, pW), "valid" or "same".
+        x: (N, C, H, W).
+        weight: (M, C/groups, kH, kW).
+        bias: (M,) or None.
+        stride: int or (sH, sW).
+        padding: int, (pH, pW), (top, bottom, left, right), "valid" or "same".
+        dilation: int or (dH, dW).
         groups: channels split into this many independent groups (groups=C is a depthwise convolution).
     Returns:
         out: (N, M, H_out, W_out) with H_out = floor((H + 2 pH - dH (kH - 1) - 1) / sH) + 1.
         cache: what conv2d_backward needs.
     """
     geo = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d_forward")
-    if geo.out_hw[0] * geo.out_hw[1] < WHOLE_BATCH_BELOW:
-        return _forward_whole_batch(x, weight, bias, geo)
+    if conv_fast.use_whole_batch(geo):
+        return conv_fast.forward_whole_batch(x, weight, bias, geo)
     N, M, G = x.shape[0], weight.shape[0], geo.groups
     cols = im2col(x, geo.kernel, geo.stride, geo.pad, geo.dilation)  # (N, C*kH*kW, P)
     cols = cols.reshape(N, G, -1, cols.shape[-1])  # (N, G, Cg*kH*kW, P): a group's channels are adjacent rows
@@ -68,92 +76,32 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *
     out = (w @ cols).reshape(N, M, *geo.out_hw)  # (N, G, Mg, P) -> (N, M, H_out, W_out)
     if bias is not None:
         out += bias.reshape(M, 1, 1)
-    return out, ("per image", cols, weight, bias is not None, x.shape, geo)
+    return out, ConvCache(cols, weight, bias is not None, x.shape, geo)
 
 
-def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def conv2d_backward(dout: np.ndarray, cache: ConvCache | conv_fast.WholeBatchCache
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Gradients of conv2d_forward.
 
     Args:
-        dout: (N, M, H_out, W_out). cache: from conv2d_forward.
+        dout: (N, M, H_out, W_out).
+        cache: from conv2d_forward.
     Returns:
         dx: (N, C, H, W), dweight: (M, C/groups, kH, kW), dbias: (M,) or None.
     """
-    layout, cols, weight, has_bias, x_shape, geo = cache
-    if layout == "whole batch":
-        return _backward_whole_batch(dout, cache)
+    if isinstance(cache, conv_fast.WholeBatchCache):
+        return conv_fast.backward_whole_batch(dout, cache)
+    cols, weight, has_bias, x_shape, geo = cache
     N, G, M = x_shape[0], geo.groups, weight.shape[0]
     d = dout.reshape(N, G, M // G, -1)  # (N, G, Mg, P)
     dweight = (d @ cols.swapaxes(-1, -2)).sum(axis=0).reshape(weight.shape)  # sum over images of (Mg,P)@(P,K)
-    if geo.stride == (1, 1) and M <= x_shape[1]:  # cheaper than col2im unless dout has more channels than x
-        dx = _input_grad_by_convolution(dout, weight, x_shape, geo)
+    if conv_fast.input_grad_as_convolution_pays(geo, M, x_shape[1]):
+        dx = conv_fast.input_grad_by_convolution(dout, weight, x_shape, geo)
     else:
         dcols = weight.reshape(G, M // G, -1).swapaxes(-1, -2) @ d  # (G, K, Mg) @ (N, G, Mg, P) -> (N, G, K, P)
         dx = col2im(dcols, x_shape, geo.kernel, geo.stride, geo.pad, geo.dilation)
     dbias = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dweight, dbias
-
-
-def _forward_whole_batch(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo: ConvGeometry) -> tuple:
-    """conv2d_forward as one matrix product per group over the whole batch; same arguments and results."""
-    (N, M, G), (H_out, W_out) = (x.shape[0], weight.shape[0], geo.groups), geo.out_hw
-    cols = shifted_cols(x, geo) if geo.stride == (1, 1) else tap_major_cols(x, geo)
-    cols = cols.reshape(G, -1, cols[0, 0, 0].size)  # (G, Cg*kH*kW, N*H_out*width), width = Wp or W_out
-    out = weight.reshape(G, M // G, -1) @ cols  # (G, Mg, Cg*kH*kW) @ (G, Cg*kH*kW, N*P) -> (G, Mg, N*P)
-    out = out.reshape(M, N, H_out, -1)[..., :W_out]  # channel-major (M, N, H_out, W_out), junk columns dropped
-    if bias is not None:
-        out += bias.reshape(M, 1, 1, 1)
-    return np.ascontiguousarray(out.transpose(1, 0, 2, 3)), ("whole batch", cols, weight, bias is not None, x.shape,
-                                                             geo)
-
-
-def _backward_whole_batch(dout: np.ndarray, cache: tuple) -> tuple:
-    """conv2d_backward for the cache of _forward_whole_batch; same arguments and results."""
-    _, cols, weight, has_bias, x_shape, geo = cache
-    (N, M, H_out, W_out), G = dout.shape, geo.groups
-    d = np.zeros((M, N, H_out, cols.shape[-1] // (N * H_out)), dtype=dout.dtype)  # as forward's out, junk = 0
-    d[..., :W_out] = dout.transpose(1, 0, 2, 3)
-    d = d.reshape(G, M // G, -1)  # (G, Mg, N*P)
-    # (G, K, N*P) @ (G, N*P, Mg) sums over images and pixels; this order is quicker in BLAS than d @ cols^T
-    dweight = (cols @ d.swapaxes(-1, -2)).swapaxes(-1, -2).reshape(weight.shape)
-    dcols = weight.reshape(G, M // G, -1).swapaxes(-1, -2) @ d  # (G, K, Mg) @ (G, Mg, N*P) -> (G, K, N*P)
-    col2im_fn = shifted_col2im if geo.stride == (1, 1) else _col2im_tap_major
-    dbias = d.sum(axis=-1).reshape(M) if has_bias else None
-    return col2im_fn(dcols, x_shape, geo), dweight, dbias
-
-
-def _col2im_tap_major(dcols: np.ndarray, x_shape: tuple, geo: ConvGeometry) -> np.ndarray:
-    """The adjoint of tap_major_cols: add each column entry back onto its input pixel, one kernel tap at a time.
-
-    Args:
-        dcols: anything that reshapes to (C, kH, kW, N, H_out, W_out). x_shape: (N, C, H, W). geo: from conv_geometry.
-    Returns:
-        dx: (N, C, H, W).
-    """
-    N, C, H, W = x_shape
-    pad = geo.pad
-    dcols = dcols.reshape(C, *geo.kernel, N, *geo.out_hw)
-    dxp = np.zeros((C, N, H + pad[0] + pad[1], W + pad[2] + pad[3]), dtype=dcols.dtype)  # channel-major, as dcols
-    for (a, b), where in tap_slices(geo.kernel, geo.stride, geo.dilation, geo.out_hw):
-        dxp[where] += dcols[:, a, b]  # windows overlap, so the taps are added one after another
-    return np.ascontiguousarray(dxp[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W].transpose(1, 0, 2, 3))
-
-
-def _input_grad_by_convolution(dout: np.ndarray, weight: np.ndarray, x_shape: tuple, geo: ConvGeometry) -> np.ndarray:
-    """dx of a stride-1 convolution is itself a convolution: dout, padded by the dilated kernel's reach on every
-    side, correlated with the kernel flipped in space and with in/out channels swapped (faster than col2im).
-
-    Args:
-        dout: (N, M, H_out, W_out). weight: (M, C/groups, kH, kW). x_shape: (N, C, H, W).
-    Returns:
-        dx: (N, C, H, W).
-    """
-    G, (M, Cg, kH, kW), (dH, dW), pad = geo.groups, weight.shape, geo.dilation, geo.pad
-    flipped = weight.reshape(G, M // G, Cg, kH, kW).swapaxes(1, 2)[..., ::-1, ::-1]  # (G, Cg, Mg, kH, kW)
-    flipped = flipped.reshape(G * Cg, M // G, kH, kW)  # a weight (C, M/groups, kH, kW) from M to C channels
-    reach = (dH * (kH - 1), dH * (kH - 1), dW * (kW - 1), dW * (kW - 1))
-    dxp, _ = conv2d_forward(dout, flipped, None, padding=reach, dilation=(dH, dW), groups=G)  # padded input's size
-    return dxp[:, :, pad[0]:pad[0] + x_shape[2], pad[2]:pad[2] + x_shape[3]]
 
 
 def conv2d_forward_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *, stride=1, padding=0,

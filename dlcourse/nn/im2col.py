@@ -1,5 +1,5 @@
 """Unrolling receptive fields: the sliding-window geometry shared by convolution and pooling, im2col and its
-adjoint col2im, and the whole-batch column layouts the fast convolution uses for small images.
+adjoint col2im (the whole-batch column layouts of the fast convolution are in ``dlcourse.nn.conv_fast``).
 
 ``im2col`` copies every receptive field of the (padded) input into a column, so a convolution becomes a matrix
 product; ``col2im`` adds every column entry back onto the pixel it came from, which is how gradients flow back.
@@ -157,72 +157,3 @@ def tap_slices(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
             rows = slice(a * dH, a * dH + sH * (H_out - 1) + 1, sH)
             columns = slice(b * dW, b * dW + sW * (W_out - 1) + 1, sW)
             yield (a, b), (slice(None), slice(None), rows, columns)
-
-
-def tap_major_cols(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
-    """im2col with the image axis inside: every receptive field of the whole batch is one column of one matrix.
-
-    Args:
-        x: (N, C, H, W). geo: from conv_geometry.
-    Returns:
-        cols: (C, kH, kW, N, H_out, W_out), contiguous; reshaped to (C*kH*kW, N*H_out*W_out) it makes the layer a
-        single large matrix product, which BLAS runs much faster than N small ones.
-    """
-    view = windows(pad_input(x, geo.pad), geo.kernel, geo.stride, geo.dilation)  # (N, C, Ho, Wo, kH, kW)
-    return np.ascontiguousarray(view.transpose(1, 4, 5, 0, 2, 3))
-
-
-def plane_shifts(geo: ConvGeometry, x_shape: tuple) -> tuple[tuple[int, int], int, list]:
-    """Stride 1 only: in a padded plane flattened row by row, output pixel (i, j) meets tap (a, b) at flat index
-    i*Wp + j + shift(a, b), with shift = a*dH*Wp + b*dW. So if output rows keep the padded width Wp (the columns
-    j >= W_out are junk, cropped later), each tap reads one contiguous slice of every plane.
-
-    Returns:
-        (Hp, Wp), the length plane_len that planes need (Hp*Wp plus room for the last tap's overhang) and a list
-        of ((a, b), shift).
-    """
-    (kH, kW), (dH, dW), pad = geo.kernel, geo.dilation, geo.pad
-    Hp, Wp = x_shape[2] + pad[0] + pad[1], x_shape[3] + pad[2] + pad[3]
-    shifts = [((a, b), a * dH * Wp + b * dW) for a in range(kH) for b in range(kW)]
-    return (Hp, Wp), Hp * Wp + dW * (kW - 1), shifts
-
-
-def shifted_cols(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
-    """Stride-1 im2col by whole-plane shifts (see plane_shifts): one contiguous copy per kernel tap.
-
-    Args:
-        x: (N, C, H, W). geo: from conv_geometry, with stride (1, 1).
-    Returns:
-        cols: (C, kH, kW, N, H_out*Wp); column i*Wp + j of image n is output pixel (i, j), junk for j >= W_out.
-    """
-    (N, C, H, W), pad, H_out = x.shape, geo.pad, geo.out_hw[0]
-    (Hp, Wp), plane_len, shifts = plane_shifts(geo, x.shape)
-    planes = np.zeros((C, N, plane_len), dtype=x.dtype)  # zero padding around each (channel, image) plane
-    inside = planes[:, :, :Hp * Wp].reshape(C, N, Hp, Wp)[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W]
-    inside[...] = x.transpose(1, 0, 2, 3)
-    cols = np.empty((C, *geo.kernel, N, H_out * Wp), dtype=x.dtype)
-    for (a, b), shift in shifts:
-        cols[:, a, b] = planes[:, :, shift:shift + H_out * Wp]
-    return cols
-
-
-def shifted_col2im(dcols: np.ndarray, x_shape: tuple, geo: ConvGeometry) -> np.ndarray:
-    """The adjoint of shifted_cols: add every tap's slice back onto the planes (junk columns must hold zeros).
-
-    Args:
-        dcols: anything that reshapes to (C, kH, kW, N, H_out*Wp). x_shape: (N, C, H, W).
-    Returns:
-        dx: (N, C, H, W).
-    """
-    (N, C, H, W), pad, H_out = x_shape, geo.pad, geo.out_hw[0]
-    (Hp, Wp), plane_len, shifts = plane_shifts(geo, x_shape)
-    dcols = dcols.reshape(C, *geo.kernel, N, H_out * Wp)
-    planes = np.zeros((C, N, plane_len), dtype=dcols.dtype)
-    for (a, b), shift in shifts:
-        planes[:, :, shift:shift + H_out * Wp] += dcols[:, a, b]  # windows overlap: taps add one after another
-    inside = planes[:, :, :Hp * Wp].reshape(C, N, Hp, Wp)[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W]
-    return np.ascontiguousarray(inside.transpose(1, 0, 2, 3))
-
-
-# Below this many output pixels per image, the per-image matrix products are too small for BLAS to run fast, so
-# the whole batch goes into one product instead (measured on LeNet- and ResNet-sized layers).

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 import dlcourse.nn as nn
 from dlcourse.gradcheck import check_function, check_module, relative_error
 from dlcourse.nn.conv import (
+    ConvCache,
     col2im,
     conv2d_backward,
     conv2d_backward_naive,
@@ -14,6 +15,7 @@ from dlcourse.nn.conv import (
     conv2d_forward_naive,
     im2col,
 )
+from dlcourse.nn.conv_fast import WholeBatchCache
 from tests.parity import assert_all_below, compare_module
 
 # (in_channels, out_channels, kernel_size, keyword arguments shared by torch.nn.Conv2d and nn.Conv2d)
@@ -41,8 +43,11 @@ def test_conv2d_matches_torch(c_in, c_out, kernel, kwargs, rng):
 
 @pytest.mark.parametrize("c_in, c_out, kernel, kwargs", [CONFIGS[0], CONFIGS[1], CONFIGS[3], CONFIGS[4]])
 def test_conv2d_matches_torch_on_large_images(c_in, c_out, kernel, kwargs, rng):
-    """Outputs of >= WHOLE_BATCH_BELOW pixels take the per-image path (small ones batch all images together)."""
+    """Outputs of >= conv_fast.WHOLE_BATCH_BELOW pixels take the per-image path (small ones batch all images)."""
     x = rng.standard_normal((2, c_in, 40, 36))
+    weight = np.zeros((c_out, c_in // kwargs.get("groups", 1), kernel, kernel))
+    conv_kwargs = {k: v for k, v in kwargs.items() if k != "bias"}
+    assert isinstance(conv2d_forward(x, weight, None, **conv_kwargs)[1], ConvCache)  # the path this test is for
     errors = compare_module(nn.Conv2d(c_in, c_out, kernel, **kwargs), torch.nn.Conv2d(c_in, c_out, kernel, **kwargs),
                             x, rng=rng)
     assert_all_below(errors)
@@ -62,6 +67,7 @@ def test_naive_loops_equal_vectorised(c_in, c_out, kernel, kwargs, rng):
     x = rng.standard_normal((2, c_in, 7, 8))
     weight = rng.standard_normal((c_out, c_in // kwargs.get("groups", 1), kH, kW))
     out, cache = conv2d_forward(x, weight, bias, **kwargs)
+    assert isinstance(cache, WholeBatchCache)  # 7x8 images: the fast whole-batch path is the one checked here
     out_naive, cache_naive = conv2d_forward_naive(x, weight, bias, **kwargs)
     assert relative_error(out, out_naive) < 1e-12
     dout = rng.standard_normal(out.shape)
