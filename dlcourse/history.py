@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from dlcourse.nn._validate import check_choice, check_positive_int
+from dlcourse.validate import check_choice, check_positive_int
 
 
 class EarlyStopping:

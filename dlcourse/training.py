@@ -27,7 +27,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from dlcourse.history import EarlyStopping, History
-from dlcourse.nn._validate import check_positive_int
+from dlcourse.validate import check_positive_int
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 

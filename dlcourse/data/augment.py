@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.data._checks import check_nonnegative, check_rng
+from dlcourse.validate import check_non_negative, check_rng
 
 
 def _check_images(images, where: str) -> np.ndarray:
@@ -55,7 +55,7 @@ def random_shift(images: np.ndarray, max_shift: int, *, rng: np.random.Generator
         The shifted images, the input's shape and dtype.
     """
     images = _check_images(images, "random_shift")
-    check_rng(rng, "random_shift")
+    rng = check_rng(rng, "random_shift")
     if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
         raise ValueError(f"random_shift: expected max_shift to be an int >= 0, got {max_shift!r}")
     dy, dx = rng.integers(-max_shift, max_shift + 1, size=(2, images.shape[0]))
@@ -73,7 +73,7 @@ def random_flip(images: np.ndarray, *, rng: np.random.Generator, p: float = 0.5,
         The images, those drawn flipped; the input's shape and dtype.
     """
     images = _check_images(images, "random_flip")
-    check_rng(rng, "random_flip")
+    rng = check_rng(rng, "random_flip")
     if direction not in ("horizontal", "vertical"):
         raise ValueError(f"random_flip: expected direction 'horizontal' or 'vertical', got {direction!r}")
     if not 0.0 <= p <= 1.0:
@@ -95,9 +95,9 @@ def add_noise(images: np.ndarray, std: float, *, rng: np.random.Generator,
         The noisy images, the input's shape and dtype.
     """
     images = np.asarray(images)
-    check_rng(rng, "add_noise")
+    rng = check_rng(rng, "add_noise")
     if images.dtype not in (np.float32, np.float64):
         raise TypeError(f"add_noise: expected float32 or float64 images, got {images.dtype}")
-    check_nonnegative(std, "add_noise", "std")
+    check_non_negative(std, "add_noise", "std")
     noisy = images + rng.normal(0.0, std, size=images.shape).astype(images.dtype)
     return noisy if clip is None else np.clip(noisy, clip[0], clip[1]).astype(images.dtype, copy=False)

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dlcourse.nn._validate import FLOAT_DTYPES, check_positive_int
+from dlcourse.validate import FLOAT_DTYPES, check_positive_int
 
 
 @lru_cache(maxsize=1)

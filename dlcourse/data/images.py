@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.data.digits import load_digits
-from dlcourse.nn._validate import FLOAT_DTYPES, as_float_array, check_positive_int
+from dlcourse.validate import FLOAT_DTYPES, as_float_array, check_positive_int
 
 
 def interpolation_matrix(size_in: int, size_out: int) -> np.ndarray:

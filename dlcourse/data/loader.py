@@ -15,8 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from dlcourse.data._checks import check_rng
-from dlcourse.nn._validate import check_positive_int
+from dlcourse.validate import check_positive_int, check_rng
 
 
 class ArrayDataset:
@@ -54,9 +53,9 @@ class DataLoader:
         dataset: an ArrayDataset, a tuple/list of arrays (wrapped in one), a single array (batches are then
             arrays, not tuples), or any object with ``__len__`` and ``__getitem__`` taking an index array.
         batch_size: B, samples per batch; the last batch may be smaller unless ``drop_last``.
-        shuffle: a new random order every epoch (each ``iter``); needs ``rng``.
+        shuffle: a new random order every epoch (each ``iter``), drawn from ``rng``.
         drop_last: skip the final incomplete batch.
-        rng: the np.random.Generator that shuffles (required with shuffle=True, ignored otherwise).
+        rng: the np.random.Generator that shuffles (None: a fresh unseeded one); ignored without shuffle.
     Yields:
         For tuple datasets, a tuple (a_batch, b_batch, ...), each (B, *); for a single array, a (B, *) array.
     """

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.data._checks import check_rng
-from dlcourse.nn._validate import FLOAT_DTYPES
+from dlcourse.validate import FLOAT_DTYPES, check_rng
 
 # ----- splitting ----------------------------------------------------------------------------------
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.data._checks import check_nonnegative, check_rng
-from dlcourse.nn._validate import FLOAT_DTYPES, check_positive_int
+from dlcourse.validate import FLOAT_DTYPES, check_non_negative, check_positive_int, check_rng
 
 SHAPE_NAMES = ("circle", "square", "triangle", "cross", "ring", "bar")
 
@@ -87,8 +86,8 @@ def make_shapes(n_samples: int, *, size: int = 28, shapes: tuple[str, ...] = SHA
     """
     n_samples = check_positive_int(n_samples, "make_shapes", "n_samples")
     size = check_positive_int(size, "make_shapes", "size", minimum=8)
-    check_rng(rng, "make_shapes")
-    check_nonnegative(noise, "make_shapes", "noise")
+    rng = check_rng(rng, "make_shapes")
+    check_non_negative(noise, "make_shapes", "noise")
     if np.dtype(dtype) not in FLOAT_DTYPES:
         raise TypeError(f"make_shapes: expected dtype float32 or float64, got {np.dtype(dtype)}")
     unknown = [name for name in shapes if name not in SHAPE_NAMES]

@@ -12,8 +12,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlcourse.data._checks import check_nonnegative, check_rng, split_counts
-from dlcourse.nn._validate import check_positive_int
+from dlcourse.validate import check_non_negative, check_positive_int, check_rng
+
+
+def split_counts(n_samples: int, n_parts: int) -> np.ndarray:
+    """Sizes of ``n_parts`` groups that differ by at most one and sum to ``n_samples``: (n_parts,) ints."""
+    return n_samples // n_parts + (np.arange(n_parts) < n_samples % n_parts)
 
 
 def _finish(parts: list[np.ndarray], noise: float, rng: np.random.Generator, shuffle: bool):
@@ -29,7 +33,7 @@ def _finish(parts: list[np.ndarray], noise: float, rng: np.random.Generator, shu
 
 def _setup(where: str, n_samples: int, n_classes: int, noise: float) -> tuple[np.ndarray, float]:
     check_positive_int(n_samples, where, "n_samples", minimum=n_classes)
-    return split_counts(n_samples, n_classes), check_nonnegative(noise, where, "noise")
+    return split_counts(n_samples, n_classes), check_non_negative(noise, where, "noise")
 
 
 def _on_circle(angle: np.ndarray, radius: np.ndarray | float = 1.0) -> np.ndarray:
@@ -154,7 +158,7 @@ def make_regression_curve(n_samples: int = 100, *, noise: float = 0.2, x_range: 
     """
     rng = check_rng(rng, "make_regression_curve")
     check_positive_int(n_samples, "make_regression_curve", "n_samples")
-    noise = check_nonnegative(noise, "make_regression_curve", "noise")
+    noise = check_non_negative(noise, "make_regression_curve", "noise")
     if not x_range[0] < x_range[1]:
         raise ValueError(f"make_regression_curve: expected x_range (low, high) with low < high, got {x_range}")
     x = rng.uniform(x_range[0], x_range[1], n_samples)

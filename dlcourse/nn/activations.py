@@ -13,8 +13,8 @@ import math
 import numpy as np
 from scipy.special import erf  # NumPy has no vectorised erf; SciPy ships with scikit-learn
 
-from dlcourse.nn._validate import as_float_array, check_choice
 from dlcourse.nn.module import Module
+from dlcourse.validate import as_float_array, check_choice
 
 _SQRT_2 = math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)

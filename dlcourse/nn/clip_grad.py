@@ -11,17 +11,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from dlcourse.nn.module import Parameter
-
-
-def _as_list(parameters, where: str) -> list[Parameter]:
-    """Accept one Parameter or an iterable of them (a generator such as model.parameters() included)."""
-    params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
-    for index, param in enumerate(params):
-        if not isinstance(param, Parameter):
-            raise TypeError(f"{where}: expected Parameters (e.g. model.parameters()), got {type(param).__name__} "
-                            f"at position {index}")
-    return params
+from dlcourse.nn.module import Parameter, as_parameter_list
 
 
 def _norm_type(norm_type, where: str) -> float:
@@ -45,7 +35,7 @@ def total_grad_norm(parameters: Iterable[Parameter] | Parameter, norm_type: floa
         The norm as a Python float (0.0 for no parameters).
     """
     norm_type = _norm_type(norm_type, "total_grad_norm")
-    params = _as_list(parameters, "total_grad_norm")
+    params = as_parameter_list(parameters, "total_grad_norm")
     if not params:
         return 0.0
     # the norm of the per-parameter norms equals the norm of everything concatenated, without copying
@@ -66,7 +56,7 @@ def clip_grad_norm_(parameters: Iterable[Parameter] | Parameter, max_norm: float
     Returns:
         The total norm of the gradients *before* clipping, a Python float.
     """
-    params = _as_list(parameters, "clip_grad_norm_")
+    params = as_parameter_list(parameters, "clip_grad_norm_")
     max_norm = float(max_norm)
     if max_norm < 0:
         raise ValueError(f"clip_grad_norm_: expected max_norm >= 0, got {max_norm}")
@@ -88,7 +78,7 @@ def clip_grad_value_(parameters: Iterable[Parameter] | Parameter, clip_value: fl
         parameters: one Parameter or an iterable of them; each ``.grad`` (any shape) is clamped.
         clip_value: a positive bound.
     """
-    params = _as_list(parameters, "clip_grad_value_")
+    params = as_parameter_list(parameters, "clip_grad_value_")
     clip_value = float(clip_value)
     if clip_value < 0:
         raise ValueError(f"clip_grad_value_: expected clip_value >= 0, got {clip_value}")

@@ -18,15 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlcourse.nn import conv_fast, init
-from dlcourse.nn._validate import (
-    as_float_array,
-    check_choice,
-    check_ndim,
-    check_positive_int,
-    check_same_dtype,
-    check_size,
-)
+from dlcourse.nn import conv_fast
 from dlcourse.nn.im2col import (  # noqa: F401 - col2im and im2col stay importable from here
     ConvGeometry,
     col2im,
@@ -37,6 +29,15 @@ from dlcourse.nn.im2col import (  # noqa: F401 - col2im and im2col stay importab
     pair,
 )
 from dlcourse.nn.module import Module, Parameter
+from dlcourse.validate import (
+    as_float_array,
+    check_choice,
+    check_ndim,
+    check_positive_int,
+    check_rng,
+    check_same_dtype,
+    check_size,
+)
 
 
 class ConvCache(NamedTuple):
@@ -179,7 +180,7 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d: expected in_channels and out_channels divisible by groups={groups}, "
                              f"got {in_channels} and {out_channels}")
         padding_amounts(self.padding, self.kernel_size, self.stride, self.dilation, "Conv2d")
-        rng = init.default_rng(rng)
+        rng = check_rng(rng, "Conv2d")
         bound = 1.0 / math.sqrt(w_shape[1] * w_shape[2] * w_shape[3])
         self.weight = Parameter(rng.uniform(-bound, bound, w_shape).astype(dtype))
         self.bias = Parameter(rng.uniform(-bound, bound, out_channels).astype(dtype)) if bias else None

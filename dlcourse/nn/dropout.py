@@ -10,18 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.nn import init
-from dlcourse.nn._validate import as_float_array
 from dlcourse.nn.module import Module
-
-
-def check_probability(p, where: str) -> float:
-    """Return ``p`` as a float, or raise unless it is a number in [0, 1]."""
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{where}: expected p to be a float in [0, 1], got {type(p).__name__} {p!r}")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{where}: expected p (the probability of zeroing an element) in [0, 1], got {p}")
-    return float(p)
+from dlcourse.validate import as_float_array, check_probability, check_rng
 
 
 def dropout_mask(shape: tuple, p: float, rng: np.random.Generator) -> np.ndarray:
@@ -75,9 +65,9 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False, *, rng: np.random.Generator | None = None):
         super().__init__()
-        self.p = check_probability(p, "Dropout")
+        self.p = check_probability(p, "Dropout", what="the probability of zeroing an element")
         self.inplace = inplace
-        self.rng = init.default_rng(rng)
+        self.rng = check_rng(rng, "Dropout")
         self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:

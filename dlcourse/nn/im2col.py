@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from dlcourse.nn._validate import check_choice, check_positive_int, check_size
+from dlcourse.validate import check_choice, check_positive_int, check_size
 
 
 def pair(value, where: str, name: str, minimum: int = 1) -> tuple[int, int]:

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from dlcourse.nn.module import Parameter
+from dlcourse.validate import check_rng
 
 _GAINS = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0),
           "selu": 3.0 / 4}
@@ -40,22 +41,15 @@ def _fill(target, sample) -> np.ndarray:
     return target
 
 
-def _require_rng(rng, where):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{where}: expected rng=np.random.Generator (e.g. np.random.default_rng(0)), "
-                        f"got {type(rng).__name__}")
-    return rng
-
-
 def uniform_(target, a: float = 0.0, b: float = 1.0, *, rng: np.random.Generator):
     """Fill ``target`` (Parameter or array, in place) from U(a, b)."""
-    _require_rng(rng, "uniform_")
+    rng = check_rng(rng, "uniform_")
     return _fill(target, lambda shape: rng.uniform(a, b, size=shape))
 
 
 def normal_(target, mean: float = 0.0, std: float = 1.0, *, rng: np.random.Generator):
     """Fill ``target`` in place from N(mean, std^2)."""
-    _require_rng(rng, "normal_")
+    rng = check_rng(rng, "normal_")
     return _fill(target, lambda shape: rng.normal(mean, std, size=shape))
 
 
@@ -106,7 +100,6 @@ def kaiming_normal_(target, a: float = 0.0, mode: str = "fan_in", nonlinearity: 
 
 
 def default_rng(rng: np.random.Generator | None) -> np.random.Generator:
-    """The generator a layer draws its initial weights from: the caller's, or a fresh unseeded one."""
-    if rng is None:
-        return np.random.default_rng()
-    return _require_rng(rng, "layer init")
+    """The generator a layer draws its initial weights from: the caller's, or for None a fresh unseeded one
+    (``dlcourse.validate.check_rng`` with the message naming layer initialisation)."""
+    return check_rng(rng, "layer init")

@@ -6,9 +6,8 @@ import math
 
 import numpy as np
 
-from dlcourse.nn import init
-from dlcourse.nn._validate import as_float_array, check_positive_int, check_same_dtype, check_size
 from dlcourse.nn.module import Module, Parameter
+from dlcourse.validate import as_float_array, check_positive_int, check_rng, check_same_dtype, check_size
 
 
 def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> tuple[np.ndarray, tuple]:
@@ -61,7 +60,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = check_positive_int(in_features, "Linear", "in_features")
         self.out_features = check_positive_int(out_features, "Linear", "out_features")
-        rng = init.default_rng(rng)
+        rng = check_rng(rng, "Linear")
         bound = 1.0 / math.sqrt(in_features)
         self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype))
         self.bias = Parameter(rng.uniform(-bound, bound, out_features).astype(dtype)) if bias else None

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.nn._validate import as_float_array, check_choice, check_same_shape
-from dlcourse.nn.activations import _stable_sigmoid, log_softmax_backward, log_softmax_forward
+from dlcourse.nn.activations import log_softmax_backward, log_softmax_forward, sigmoid_forward
 from dlcourse.nn.module import Module
+from dlcourse.validate import as_float_array, check_choice, check_same_shape
 
 REDUCTIONS = ("mean", "sum", "none")
 _BCE_LOG_FLOOR = -100.0  # torch clamps log(p) at -100 so that p = 0 gives a large finite loss, not inf
@@ -117,7 +117,7 @@ def binary_cross_entropy_with_logits_forward(input: np.ndarray, target: np.ndarr
 def binary_cross_entropy_with_logits_backward(dout, cache: tuple) -> np.ndarray:
     """dinput = w [(1 - t) - l sigmoid(-x)] * dout, which is w (sigmoid(x) - t) * dout without pos_weight."""
     x, t, weight, log_weight, reduction = cache
-    grad = ((1 - t) - log_weight * _stable_sigmoid(-x)) * _unreduce(dout, x.shape, x.dtype, reduction)
+    grad = ((1 - t) - log_weight * sigmoid_forward(-x)[0]) * _unreduce(dout, x.shape, x.dtype, reduction)
     return grad if weight is None else grad * weight
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from dlcourse.nn._validate import FLOAT_DTYPES
+from dlcourse.validate import FLOAT_DTYPES
 
 
 class Parameter:
@@ -42,6 +42,16 @@ class Parameter:
 
     def __repr__(self) -> str:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+
+
+def as_parameter_list(parameters, where: str) -> list[Parameter]:
+    """Accept one Parameter or an iterable of them (a generator such as model.parameters() included)."""
+    params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
+    for index, param in enumerate(params):
+        if not isinstance(param, Parameter):
+            raise TypeError(f"{where}: expected Parameters (e.g. model.parameters()), got {type(param).__name__} "
+                            f"at position {index}")
+    return params
 
 
 class Module:

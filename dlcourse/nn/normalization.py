@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlcourse.nn._validate import as_float_array, check_ndim, check_positive_int, check_same_dtype, check_size
 from dlcourse.nn.module import Module, Parameter
+from dlcourse.validate import as_float_array, check_ndim, check_positive_int, check_same_dtype, check_size
 
 
 class NormCache(NamedTuple):

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlcourse.nn._validate import as_float_array, check_ndim, check_positive_int
 from dlcourse.nn.im2col import col2im, output_size, pad_input, pair, tap_slices
 from dlcourse.nn.module import Module
+from dlcourse.validate import as_float_array, check_ndim, check_positive_int
 
 
 def _size(length: int, kernel: int, stride: int, pad: int, dilation: int, ceil_mode: bool) -> int:

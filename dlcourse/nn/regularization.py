@@ -20,15 +20,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from dlcourse.nn.clip_grad import _as_list
-
-
-def _check_strength(value, where: str, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{where}: expected {name} to be a float >= 0, got {type(value).__name__} {value!r}")
-    if not value >= 0:
-        raise ValueError(f"{where}: expected {name} >= 0, got {value}")
-    return float(value)
+from dlcourse.nn.module import as_parameter_list
+from dlcourse.validate import check_non_negative
 
 
 def l2_penalty(parameters: Iterable, weight_decay: float, *, add_grad: bool = True) -> float:
@@ -41,8 +34,8 @@ def l2_penalty(parameters: Iterable, weight_decay: float, *, add_grad: bool = Tr
     Returns:
         The penalty, a Python float, to add to the loss (for logging: the gradient is already in place).
     """
-    weight_decay = _check_strength(weight_decay, "l2_penalty", "weight_decay")
-    params = _as_list(parameters, "l2_penalty")
+    weight_decay = check_non_negative(weight_decay, "l2_penalty", "weight_decay")
+    params = as_parameter_list(parameters, "l2_penalty")
     value = 0.0
     for param in params:
         value += 0.5 * weight_decay * float(np.sum(param.data.astype(np.float64) ** 2))
@@ -64,8 +57,8 @@ def l1_penalty(parameters: Iterable, strength: float, *, add_grad: bool = True) 
     Returns:
         The penalty, a Python float.
     """
-    strength = _check_strength(strength, "l1_penalty", "strength")
-    params = _as_list(parameters, "l1_penalty")
+    strength = check_non_negative(strength, "l1_penalty", "strength")
+    params = as_parameter_list(parameters, "l1_penalty")
     value = 0.0
     for param in params:
         value += strength * float(np.sum(np.abs(param.data.astype(np.float64))))

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from dlcourse.nn.module import Parameter
-from dlcourse.optim.optimizer import Optimizer, check_non_negative, check_unit_interval
+from dlcourse.optim.optimizer import Optimizer
+from dlcourse.validate import check_non_negative, check_unit_interval
 
 
 def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, step: int, *,

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 
-from dlcourse.nn._validate import check_positive_int
-from dlcourse.optim.optimizer import Optimizer, check_non_negative
+from dlcourse.optim.optimizer import Optimizer
+from dlcourse.validate import check_non_negative, check_positive_int
 
 
 class LRScheduler:

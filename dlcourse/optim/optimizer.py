@@ -10,30 +10,12 @@ estimates, step counts), kept in ``optimizer.state[param]`` under PyTorch's key 
 from __future__ import annotations
 
 import copy
-import numbers
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from dlcourse.nn.module import Parameter
-
-
-def check_non_negative(value, where: str, name: str) -> float:
-    """Raise unless ``value`` is a real number >= 0 (a TypeError for non-numbers); return it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}: expected {name} to be a number, got {type(value).__name__} {value!r}")
-    if not value >= 0.0:  # written this way so that NaN fails too
-        raise ValueError(f"{where}: expected {name} >= 0, got {value}")
-    return value
-
-
-def check_unit_interval(value, where: str, name: str) -> float:
-    """Raise unless 0 <= ``value`` < 1 (the range of a decay rate such as Adam's betas); return it."""
-    check_non_negative(value, where, name)
-    if not value < 1.0:
-        raise ValueError(f"{where}: expected 0 <= {name} < 1, got {value}")
-    return value
 
 
 class Optimizer:

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from dlcourse.nn.module import Parameter
-from dlcourse.optim.optimizer import Optimizer, check_non_negative
+from dlcourse.optim.optimizer import Optimizer
+from dlcourse.validate import check_non_negative
 
 
 def rmsprop_step(param: np.ndarray, grad: np.ndarray, square_avg: np.ndarray, *, lr: float = 1e-2,

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from dlcourse.nn.module import Parameter
-from dlcourse.optim.optimizer import Optimizer, check_non_negative
+from dlcourse.optim.optimizer import Optimizer
+from dlcourse.validate import check_non_negative
 
 
 def sgd_step(param: np.ndarray, grad: np.ndarray, momentum_buffer: np.ndarray | None, *, lr: float,

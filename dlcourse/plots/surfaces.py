@@ -24,6 +24,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.colors import LogNorm
 
 from dlcourse.nn.module import Parameter
+from dlcourse.validate import check_positive_int, check_rng
 
 NUM_EXAMPLES = 64
 SURFACE_NAMES = ("bowl", "saddle", "rosenbrock", "least squares")
@@ -133,11 +134,17 @@ def _least_squares(rng: np.random.Generator) -> Surface:
                    xlim=(-3.5, 4.5), ylim=(-3.5, 4.0))
 
 
-def make_surface(name: str, *, rng: np.random.Generator | None = None) -> Surface:
-    """The surface called ``name`` (one of SURFACE_NAMES); ``rng`` draws its examples (default seed 0)."""
+def make_surface(name: str, *, seed: int = 0) -> Surface:
+    """The surface called ``name``: a fixed landscape, like a dataset, whose N examples are drawn once.
+
+    Args:
+        name: one of SURFACE_NAMES.
+        seed: seeds the generator that draws the examples (np.random.default_rng(seed)), so the same name and
+            seed always give the same surface, and every picture of it repeats.
+    """
     if name not in SURFACE_NAMES:
         raise ValueError(f"make_surface: expected one of {list(SURFACE_NAMES)}, got {name!r}")
-    rng = np.random.default_rng(0) if rng is None else rng
+    rng = np.random.default_rng(check_positive_int(seed, "make_surface", "seed", minimum=0))
     if name == "bowl":
         return _tilted(name, bowl, bowl_grad, rng, noise=2.0, start=np.array([-4.0, 0.5]),
                        minimum=np.zeros(2), xlim=(-5.0, 5.0), ylim=(-3.0, 3.0))
@@ -171,13 +178,13 @@ def run_optimizer(surface: Surface, optimizer: Callable, *, num_steps: int = 100
             ``optimizer([param], **hyperparameters)`` that returns one.
         num_steps: T. start: (2,), default ``surface.start``.
         batch_size: examples per step (drawn without replacement); None or >= N uses the exact gradient.
-        rng: draws the mini-batches (default seed 0, so runs repeat).
+        rng: draws the mini-batches (None: a fresh unseeded generator; pass a seeded one for a repeatable run).
         scheduler: None, or ``scheduler(optimizer)`` returning an lr scheduler, stepped after every step.
         hyperparameters: passed to the optimizer.
     Returns:
         A Trajectory; a diverging run stops early, without overflow warnings.
     """
-    rng = np.random.default_rng(0) if rng is None else rng
+    rng = check_rng(rng, "run_optimizer")
     param = Parameter(np.array(surface.start if start is None else start, dtype=np.float64))
     opt = optimizer([param], **hyperparameters)
     schedule = scheduler(opt) if scheduler is not None else None

@@ -50,12 +50,13 @@ class ActivationExplorer(Explorer):
 
     Args:
         logits: (K,) the softmax panel's logits. num_samples: N, the batch size. width: D = M of the Linear layer.
-        rng: draws the batch (N, D) and the weights (M, D) once; sliders rescale them, so the picture is stable.
+        seed: seeds the generator (np.random.default_rng(seed)) that draws the batch (N, D) and the weights (M, D)
+            once; sliders rescale them, so the picture is stable, and the same seed gives the same picture.
     """
 
     def __init__(self, *, logits=(2.0, 1.0, 0.5, -0.5, -1.5), num_samples: int = 512, width: int = 64,
-                 rng: np.random.Generator | None = None):
-        rng = np.random.default_rng(0) if rng is None else rng
+                 seed: int = 0):
+        rng = np.random.default_rng(seed)
         self.logits = np.asarray(logits, dtype=np.float64)
         self.batch = rng.standard_normal((num_samples, width))  # (N, D)
         self.linear = nn.Linear(width, width, rng=rng, dtype=np.float64)
@@ -146,7 +147,7 @@ class ActivationExplorer(Explorer):
 def activation_explorer(**kwargs) -> ActivationExplorer:
     """Sliders for an activation's curve, derivative, effect on a layer's outputs, and softmax temperature.
 
-    Keyword arguments go to ActivationExplorer (``logits``, ``num_samples``, ``width``, ``rng``). In Jupyter, leave
+    Keyword arguments go to ActivationExplorer (``logits``, ``num_samples``, ``width``, ``seed``). In Jupyter, leave
     it as the last expression of a cell; without a browser, set ``explorer.controls[name].value`` and read
     ``explorer.figure``.
     """

@@ -58,7 +58,7 @@ class LearningRateExplorer(Explorer):
 
     def __init__(self, *, seed: int = 0):
         self.seed = seed
-        self._surfaces = {name: make_surface(name, rng=np.random.default_rng(seed)) for name in SURFACE_NAMES}
+        self._surfaces = {name: make_surface(name, seed=seed) for name in SURFACE_NAMES}
         self._drawn_surface: str | None = None
         self.controls = self._make_controls()
         self.figure, (self.ax_path, self.ax_loss) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")

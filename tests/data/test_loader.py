@@ -74,10 +74,19 @@ def test_single_array_yields_arrays():
     np.testing.assert_array_equal(np.concatenate(batches), X)
 
 
+def test_shuffle_without_rng_uses_a_fresh_unseeded_generator():
+    """rng=None means np.random.default_rng(), as everywhere in dlcourse: a new order on every run."""
+    X = np.arange(100)
+    orders = [np.concatenate(list(DataLoader(X, batch_size=10, shuffle=True))) for _ in range(2)]
+    for order in orders:
+        np.testing.assert_array_equal(np.sort(order), X)  # still every sample once
+    assert not np.array_equal(orders[0], orders[1])  # equal with probability 1/100!
+
+
 def test_errors_name_expected_and_got():
     X, y = make_arrays(5)
-    with pytest.raises(TypeError, match=r"DataLoader\(shuffle=True\): expected rng=np.random.Generator .* NoneType"):
-        DataLoader((X, y), batch_size=2, shuffle=True)
+    with pytest.raises(TypeError, match=r"DataLoader\(shuffle=True\): expected rng=np.random.Generator .* got int"):
+        DataLoader((X, y), batch_size=2, shuffle=True, rng=0)
     with pytest.raises(ValueError, match="expected batch_size >= 1, got 0"):
         DataLoader((X, y), batch_size=0)
     with pytest.raises(TypeError, match="expected batch_size to be an int, got float"):

@@ -85,7 +85,7 @@ def test_penalty_bad_inputs_name_expected_and_got(rng):
     params = make_params(rng)
     with pytest.raises(ValueError, match="l2_penalty: expected weight_decay >= 0, got -0.1"):
         nn.l2_penalty(params, -0.1)
-    with pytest.raises(TypeError, match="l1_penalty: expected strength to be a float >= 0, got str"):
+    with pytest.raises(TypeError, match="l1_penalty: expected strength to be a number >= 0, got str"):
         nn.l1_penalty(params, "0.1")
     with pytest.raises(TypeError, match="l2_penalty: expected Parameters .* got ndarray at position 0"):
         nn.l2_penalty([np.ones(3)], 0.1)

@@ -233,7 +233,7 @@ def test_bad_arguments_raise_value_error(make, message):
 
 def test_bad_types_raise_type_error():
     param = nn.Parameter(np.zeros(3))
-    with pytest.raises(TypeError, match="expected lr to be a number, got str '0.1'"):
+    with pytest.raises(TypeError, match="expected lr to be a number >= 0, got str '0.1'"):
         optim.SGD([param], lr="0.1")
     with pytest.raises(TypeError, match="expected an iterable of Parameters .* got Parameter"):
         optim.SGD(param, lr=0.1)

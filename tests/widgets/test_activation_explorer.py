@@ -12,7 +12,7 @@ from dlcourse.widgets.activations import ACTIVATIONS, make_activation  # noqa: E
 
 @pytest.fixture
 def explorer():
-    return activation_explorer(num_samples=200, width=32, rng=np.random.default_rng(0))
+    return activation_explorer(num_samples=200, width=32, seed=0)
 
 
 def _heights(bars) -> np.ndarray:

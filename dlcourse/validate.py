@@ -1,7 +1,10 @@
-"""Input checks shared by the layers: every message says what was expected and what came."""
+"""Argument checks for the whole package (layers, losses, optimizers, datasets): every message says what was
+expected and what came, and names who is checking (``where``, e.g. ``"Linear.forward"``).
+"""
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -71,3 +74,55 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, where: str, names=("input", "
     """Raise a ValueError unless two arrays share a shape (losses compare elementwise)."""
     if a.shape != b.shape:
         raise ValueError(f"{where}: expected {names[1]} with the same shape as {names[0]} {a.shape}, got {b.shape}")
+
+
+def check_non_negative(value, where: str, name: str) -> float:
+    """Raise unless ``value`` is a real number >= 0 (a TypeError for non-numbers); return it.
+
+    Args:
+        value: the argument (lr, momentum, a noise level, a penalty strength, ...).
+        where: who is checking; starts the message.
+        name: what the argument is called in the message.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: expected {name} to be a number >= 0, got {type(value).__name__} {value!r}")
+    if not value >= 0.0:  # written this way so that NaN fails too
+        raise ValueError(f"{where}: expected {name} >= 0, got {value}")
+    return value
+
+
+def check_unit_interval(value, where: str, name: str) -> float:
+    """Raise unless 0 <= ``value`` < 1 (the range of a decay rate such as Adam's betas); return it."""
+    check_non_negative(value, where, name)
+    if not value < 1.0:
+        raise ValueError(f"{where}: expected 0 <= {name} < 1, got {value}")
+    return value
+
+
+def check_probability(p, where: str, name: str = "p", what: str = "a probability") -> float:
+    """Return ``p`` as a float, or raise unless it is a number in [0, 1]; ``what`` says what it is the chance of."""
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{where}: expected {name} to be a float in [0, 1], got {type(p).__name__} {p!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{where}: expected {name} ({what}) in [0, 1], got {p}")
+    return float(p)
+
+
+def check_rng(rng, where: str) -> np.random.Generator:
+    """The Generator to draw from: ``rng`` itself, or for None a fresh unseeded one (as torch's default).
+
+    Randomness in dlcourse only comes through such an argument; the library never seeds anything globally, so a
+    reproducible result needs a seeded generator, e.g. ``rng=np.random.default_rng(0)``.
+
+    Args:
+        rng: an np.random.Generator or None.
+        where: who is checking; starts the message.
+    Raises:
+        TypeError: for anything else (an int seed, the legacy np.random module or RandomState).
+    """
+    if rng is None:
+        return np.random.default_rng()
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{where}: expected rng=np.random.Generator (e.g. np.random.default_rng(0)) or None, "
+                        f"got {type(rng).__name__}")
+    return rng
