@@ -25,7 +25,7 @@ _float = float
 _getprofile, _setprofile = sys.getprofile, sys.setprofile
 _PACKAGE = Path(__file__).resolve().parents[1]
 # Code a learner may call from an answer: the checks themselves, the datasets, and input validation.
-_ALLOWED_DLCOURSE = (str(_PACKAGE / "grading"), str(_PACKAGE / "data"), str(_PACKAGE / "nn" / "_validate.py"))
+_ALLOWED_DLCOURSE = (str(_PACKAGE / "grading"), str(_PACKAGE / "data"), str(_PACKAGE / "validate.py"))
 
 
 class ExerciseError(AssertionError):
