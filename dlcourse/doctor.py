@@ -108,9 +108,9 @@ def check_device() -> Check:
     try:
         import torch
 
-        from dlcourse.torch import _choose
+        from dlcourse.torch import choose_device
 
-        chosen = _choose()[0]
+        chosen = choose_device()[0]
         available = torch.cuda.is_available()
         gpu = f"available ({torch.cuda.get_device_name(0)})" if available else "not available"
     except Exception as error:  # a broken torch is reported by the torch check; here just say so

@@ -18,15 +18,19 @@ import torch
 
 from dlcourse.training import EarlyStopping, History, Stepper, evaluate_with, predict_with, run_epochs
 
-__all__ = ["copy_weights_from_torch", "copy_weights_to_torch", "device", "evaluate", "fit", "from_numpy",
-           "predict", "seed_everything", "to_numpy"]
+__all__ = ["choose_device", "copy_weights_from_torch", "copy_weights_to_torch", "device", "evaluate", "fit",
+           "from_numpy", "predict", "seed_everything", "to_numpy"]
 
 ENV_VAR = "DLCOURSE_DEVICE"
 _announced: set[str] = set()  # devices already named to the user in this process
 
 
-def _choose(prefer: str | torch.device | None = None) -> tuple[torch.device, str]:
-    """(the device to use, the sentence that explains the choice); prints nothing."""
+def choose_device(prefer: str | torch.device | None = None) -> tuple[torch.device, str]:
+    """(the device ``device(prefer)`` would use, the sentence that explains the choice); prints nothing.
+
+    Args:
+        prefer: as for ``device``.
+    """
     forced = os.environ.get(ENV_VAR, "").strip()
     wanted = forced or prefer
     if wanted is None:
@@ -59,7 +63,7 @@ def device(prefer: str | torch.device | None = None) -> torch.device:
         prefer: None for the automatic choice, or "cpu", "cuda", "cuda:1", a torch.device. Asking for cuda on a
             machine without one falls back to the CPU (and says so).
     """
-    chosen, message = _choose(prefer)
+    chosen, message = choose_device(prefer)
     if str(chosen) not in _announced:
         _announced.add(str(chosen))
         print(message)

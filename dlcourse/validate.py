@@ -33,6 +33,23 @@ def as_float_array(x, where: str, name: str = "input") -> np.ndarray:
     return x
 
 
+def as_real_array(x, where: str, name: str = "input") -> np.ndarray:
+    """Return ``x`` as a float array: float32/float64 as they are (no copy), integers and bools (raw pixels,
+    counts, masks) as float64; raise a TypeError naming the dtype for anything else (complex, strings, objects).
+
+    Args:
+        x: array-like, any shape.
+        where: who is checking; starts the message.
+        name: what the argument is called in the message.
+    """
+    x = np.asarray(x)
+    if x.dtype in FLOAT_DTYPES:
+        return x
+    if x.dtype.kind in "biu":
+        return x.astype(np.float64)
+    raise TypeError(f"{where}: expected real numbers (float32, float64, int or bool) for {name}, got dtype {x.dtype}")
+
+
 def check_ndim(x: np.ndarray, ndims: int | Sequence[int], where: str, layout: str, name: str = "input") -> None:
     """Raise a ValueError when ``x.ndim`` is not one of ``ndims``; ``layout`` reads like ``"(N, D)"``."""
     allowed = (ndims,) if isinstance(ndims, int) else tuple(ndims)

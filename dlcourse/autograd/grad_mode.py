@@ -7,6 +7,11 @@ class _GradMode:
     enabled = True
 
 
+def is_grad_enabled() -> bool:
+    """Whether operations on Tensors record a graph now (False inside ``with no_grad():``), as in torch."""
+    return _GradMode.enabled
+
+
 class no_grad:
     """Context manager: operations inside build no graph (for evaluation and parameter updates)."""
 

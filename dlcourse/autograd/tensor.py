@@ -19,8 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from dlcourse.autograd.broadcast import expand_reduced, unbroadcast
-from dlcourse.autograd.grad_mode import _GradMode
+from dlcourse.autograd.grad_mode import is_grad_enabled
 from dlcourse.autograd.value import topological_order
+from dlcourse.validate import as_real_array
 
 _ieee = np.errstate(all="ignore")  # inf and nan as PyTorch gives them, without NumPy's RuntimeWarnings
 
@@ -35,11 +36,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
         if dtype not in (np.float32, np.float64):
             raise TypeError(f"Tensor: expected dtype float32 or float64, got {dtype}")
         return array.astype(dtype, copy=False)
-    if array.dtype in (np.float32, np.float64):
-        return array
-    if array.dtype.kind in "biu":
-        return array.astype(np.float64)
-    raise TypeError(f"Tensor: expected real numbers (float32, float64, int or bool), got dtype {array.dtype}")
+    return as_real_array(array, "Tensor", "data")
 
 
 class Tensor:
@@ -85,7 +82,7 @@ class Tensor:
     @staticmethod
     def _result(data: np.ndarray, parents: tuple, op: str) -> Tensor:
         """A new node; it joins the graph only when some input requires grad and grad mode is on."""
-        needs_grad = _GradMode.enabled and any(p.requires_grad for p in parents)
+        needs_grad = is_grad_enabled() and any(p.requires_grad for p in parents)
         return Tensor(data, requires_grad=needs_grad, _prev=parents if needs_grad else (), _op=op)
 
     # ----- elementwise arithmetic: operands broadcast as in NumPy, (*a.shape), (*b.shape) -> broadcast shape --------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.validate import FLOAT_DTYPES, check_rng
+from dlcourse.validate import as_real_array, check_rng
 
 # ----- splitting ----------------------------------------------------------------------------------
 
@@ -97,16 +97,6 @@ def train_val_test_split(*arrays, val_size: float | int = 0.15, test_size: float
 # ----- standardizing ------------------------------------------------------------------------------
 
 
-def _as_float(x, where: str) -> np.ndarray:
-    """Float32/float64 stay as they are; integers (raw pixels) become float64."""
-    x = np.asarray(x)
-    if x.dtype in FLOAT_DTYPES:
-        return x
-    if x.dtype.kind in "iub":
-        return x.astype(np.float64)
-    raise TypeError(f"{where}: expected a numeric array, got dtype {x.dtype}")
-
-
 class Standardizer:
     """Shift and scale features to mean 0 and standard deviation 1, with statistics from ``fit`` only.
 
@@ -125,7 +115,7 @@ class Standardizer:
 
     def fit(self, x) -> Standardizer:
         """Learn mean_ and scale_ from x (the training split), shape (N, *)."""
-        x = _as_float(x, "Standardizer.fit")
+        x = as_real_array(x, "Standardizer.fit")
         if x.ndim == 0 or len(x) == 0:
             raise ValueError(f"Standardizer.fit: expected a non-empty array of shape (N, *), got shape {x.shape}")
         x64 = x.astype(np.float64)  # statistics in float64 so float32 data loses nothing to summation error
@@ -138,7 +128,7 @@ class Standardizer:
         if self.mean_ is None:
             raise RuntimeError(f"{where}: expected a fitted Standardizer, got an unfitted one; call fit(X_train) "
                                "first")
-        x = _as_float(x, where)
+        x = as_real_array(x, where)
         kept = [size for size, one in zip(x.shape, self.mean_.shape, strict=False) if one != 1]
         expected = [size for size in self.mean_.shape if size != 1]
         if x.ndim != self.mean_.ndim or kept != expected:

@@ -234,26 +234,28 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}"
 
 
-class MSELoss(_Loss):
+class _RegressionLoss(_Loss):
+    """A loss of a float target of the input's shape, compared element by element (MSELoss, L1Loss)."""
+
+    _forward = None  # a staticmethod: (input, target, reduction) -> (loss, cache)
+
+    def forward(self, input: np.ndarray, target: np.ndarray):
+        where = f"{type(self).__name__}.forward"
+        input = as_float_array(input, where)
+        target = _check_float_target(input, target, where)
+        return self._store(*type(self)._forward(input, target, self.reduction), input)
+
+
+class MSELoss(_RegressionLoss):
     """Mean squared error: mean((input - target)^2). Shapes: input (*), target (*) -> scalar, or (*) for 'none'."""
 
-    _backward = staticmethod(mse_loss_backward)
-
-    def forward(self, input: np.ndarray, target: np.ndarray):
-        input = as_float_array(input, "MSELoss.forward")
-        target = _check_float_target(input, target, "MSELoss.forward")
-        return self._store(*mse_loss_forward(input, target, self.reduction), input)
+    _forward, _backward = staticmethod(mse_loss_forward), staticmethod(mse_loss_backward)
 
 
-class L1Loss(_Loss):
+class L1Loss(_RegressionLoss):
     """Mean absolute error: mean(|input - target|). Shapes: input (*), target (*) -> scalar, or (*) for 'none'."""
 
-    _backward = staticmethod(l1_loss_backward)
-
-    def forward(self, input: np.ndarray, target: np.ndarray):
-        input = as_float_array(input, "L1Loss.forward")
-        target = _check_float_target(input, target, "L1Loss.forward")
-        return self._store(*l1_loss_forward(input, target, self.reduction), input)
+    _forward, _backward = staticmethod(l1_loss_forward), staticmethod(l1_loss_backward)
 
 
 class BCELoss(_Loss):
