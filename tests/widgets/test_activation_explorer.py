@@ -1,4 +1,3 @@
-import ipywidgets as widgets
 import matplotlib
 import numpy as np
 import pytest
@@ -105,11 +104,17 @@ def test_relu_histogram_only_rescales_with_the_weights(explorer):
     assert 0.4 < dead_1 < 0.6
 
 
-def test_widget_builds_without_a_browser(explorer):
-    box = explorer.widget
-    assert isinstance(box, widgets.VBox)
+def test_widget_box_holds_the_live_controls_above_the_figure(explorer):
+    """The box a notebook displays: the explorer's own controls (so moving them redraws) above its figure."""
+    controls_row, figure_output = explorer.widget.children
+    assert list(controls_row.children) == list(explorer.controls.values())
+    assert figure_output is explorer.output
     assert set(explorer.values) == {"activation", "x_range", "negative_slope", "alpha", "temperature",
                                     "weight_scale"}
+    dropdown = dict(zip(explorer.controls, controls_row.children, strict=True))["activation"]
+    dropdown.value = "tanh"  # as a learner picking from the box
+    x, f = explorer.f_line.get_data()
+    np.testing.assert_allclose(f, np.tanh(x))
 
 
 def test_unknown_activation_is_named():

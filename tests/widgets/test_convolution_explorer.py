@@ -1,4 +1,3 @@
-import ipywidgets as widgets
 import matplotlib
 import numpy as np
 import pytest
@@ -71,6 +70,14 @@ def test_size_arithmetic_text():
                                                    "floor((28 + 2*2 - 1*(5-1) - 1) / 1) + 1 = 28; W_out = 28")
 
 
-def test_widget_builds_without_a_browser(explorer):
-    assert isinstance(explorer.widget, widgets.VBox)
+def test_widget_box_holds_the_live_controls_above_the_figure(explorer):
+    """The box a notebook displays: the explorer's own controls (so moving them redraws) above its figure."""
+    controls_row, figure_output = explorer.widget.children
+    assert list(controls_row.children) == list(explorer.controls.values())
+    assert figure_output is explorer.output
     assert set(explorer.values) == {"kernel", "stride", "padding", "dilation"}
+    before = explorer.output_artist.get_array().shape
+    stride = dict(zip(explorer.controls, controls_row.children, strict=True))["stride"]
+    stride.value = 2  # as a learner dragging the slider in the box
+    after = explorer.output_artist.get_array().shape
+    assert before == (30, 30) and after == (15, 15)  # (32 - 3) // s + 1

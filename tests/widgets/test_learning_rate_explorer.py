@@ -1,6 +1,5 @@
 import warnings
 
-import ipywidgets as widgets
 import matplotlib
 import numpy as np
 import pytest
@@ -17,8 +16,10 @@ def explorer():
 
 
 def first_step(explorer) -> float:
-    points = explorer.trajectory.points
-    return float(np.linalg.norm(points[1] - points[0]))
+    """Length of the first step of the path drawn on the contour plot (what the learner sees)."""
+    x, y = explorer.path_line.get_data()
+    np.testing.assert_array_equal(np.column_stack([x, y]), explorer.trajectory.points)  # the drawn path is the run
+    return float(np.hypot(x[1] - x[0], y[1] - y[0]))
 
 
 def test_higher_learning_rate_takes_a_bigger_first_step(explorer):
@@ -26,6 +27,7 @@ def test_higher_learning_rate_takes_a_bigger_first_step(explorer):
     for lr in (0.001, 0.01, 0.05):
         explorer.controls["lr"].value = lr
         sizes.append(first_step(explorer))
+        assert explorer.ax_path.get_title() == f"SGD, lr = {lr:.2g}"
     assert sizes[0] < sizes[1] < sizes[2]
     # plain gradient descent from the start: the first step is exactly lr * |grad f(start)|
     grad = explorer.surface.grad(explorer.surface.start)
@@ -86,11 +88,20 @@ def test_loss_panel_shows_the_gap_to_the_minimum(explorer):
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
-def test_every_optimizer_runs_on_every_surface(explorer, name):
+def test_every_optimizer_goes_downhill_on_every_surface(explorer, name):
+    """A small learning rate is safe for every optimizer: the drawn path starts at the white dot, takes
+    num_steps steps, and the loss panel ends below where it started."""
+    explorer.controls["lr"].value = 0.001
     explorer.controls["optimizer"].value = name
     for surface in explorer.controls["surface"].options:
         explorer.controls["surface"].value = surface
-        assert len(explorer.trajectory.points) >= 2
+        x, y = explorer.path_line.get_data()
+        assert len(x) == explorer.controls["num_steps"].value + 1
+        np.testing.assert_array_equal([x[0], y[0]], explorer.surface.start)
+        assert (x[-1], y[-1]) != (x[0], y[0])
+        _, gap = explorer.loss_line.get_data()
+        assert gap[-1] < gap[0], f"{name} on {surface}: f - f_min went from {gap[0]} to {gap[-1]}"
+        assert explorer.ax_path.get_title() == f"{name}, lr = 0.001"
 
 
 def test_nesterov_at_zero_momentum_is_plain_sgd(explorer):
@@ -102,5 +113,12 @@ def test_nesterov_at_zero_momentum_is_plain_sgd(explorer):
         make_optimizer("Adamax", 0.1, 0.9)
 
 
-def test_widget_box_is_built(explorer):
-    assert isinstance(explorer.widget, widgets.VBox)
+def test_widget_box_holds_the_live_controls_above_the_figure(explorer):
+    """The box a notebook displays: the explorer's own controls (so moving them redraws) above its figure."""
+    controls_row, figure_output = explorer.widget.children
+    assert list(controls_row.children) == list(explorer.controls.values())
+    assert figure_output is explorer.output
+    lr_slider = dict(zip(explorer.controls, controls_row.children, strict=True))["lr"]
+    before = first_step(explorer)
+    lr_slider.value = 0.1  # as a learner dragging the slider in the box
+    assert first_step(explorer) > before and explorer.ax_path.get_title() == "SGD, lr = 0.1"
