@@ -14,6 +14,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 SETUP = "run `make setup`"
 
@@ -151,7 +152,7 @@ def collect_checks() -> list[Check]:
     return checks
 
 
-def run_doctor(file=None) -> int:
+def run_doctor(file: TextIO | None = None) -> int:
     """Print the report (to ``file``, stdout by default); return 0 when every required check passes, else 1."""
     file = file or sys.stdout
     checks = collect_checks()

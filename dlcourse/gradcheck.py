@@ -7,8 +7,12 @@ Always run in float64: with eps = 1e-6 the truncation error is O(eps^2) ~ 1e-12 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # names used only in annotations
+    from dlcourse.nn.module import Module
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -79,7 +83,7 @@ def check_function(forward: Callable[..., np.ndarray], backward: Callable[[np.nd
     return errors
 
 
-def check_module(module, x: np.ndarray, *, rng: np.random.Generator, eps: float = 1e-6) -> dict[str, float]:
+def check_module(module: Module, x: np.ndarray, *, rng: np.random.Generator, eps: float = 1e-6) -> dict[str, float]:
     """Check a Module's backward: the input gradient and every parameter gradient.
 
     The module must be float64 (``module.double()``) and deterministic between calls (put Dropout in

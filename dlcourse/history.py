@@ -6,6 +6,7 @@ Both training loops (``dlcourse.training.fit`` for NumPy models, ``dlcourse.torc
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -108,7 +109,7 @@ class History:
         values = np.where(np.isnan(values), np.inf if self.mode == "min" else -np.inf, values)
         return self.epochs[int(np.argmin(values) if self.mode == "min" else np.argmax(values))]
 
-    def plot(self, **kwargs):
+    def plot(self, **kwargs: Any) -> np.ndarray:
         """Loss and metric curves, train and validation; see ``dlcourse.plots.curves.plot_history``."""
         from dlcourse.plots.curves import plot_history  # matplotlib loads only when a curve is drawn
 

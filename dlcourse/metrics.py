@@ -13,7 +13,10 @@ an undefined number, not print it): ``roc_curve`` / ``roc_auc_score`` with only 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 # ----- input checks -------------------------------------------------------------------------------
 
@@ -64,7 +67,7 @@ def _label_pair(y_true, y_pred, where: str) -> tuple[np.ndarray, np.ndarray]:
 # ----- classification -----------------------------------------------------------------------------
 
 
-def accuracy(y_true, y_pred) -> float:
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Fraction of correct predictions: mean(y_true == y_pred).
 
     Args:
@@ -77,7 +80,8 @@ def accuracy(y_true, y_pred) -> float:
     return float(np.mean(y_true == y_pred))
 
 
-def confusion_matrix(y_true, y_pred, labels=None, *, normalize: str | None = None) -> np.ndarray:
+def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | None = None, *,
+                     normalize: str | None = None) -> np.ndarray:
     """Counts C[i, j] of samples with true label labels[i] predicted as labels[j].
 
     Args:
@@ -160,7 +164,8 @@ def _prf(kind: str, y_true, y_pred, pos_label, average, zero_division):
     return scores
 
 
-def precision(y_true, y_pred, *, pos_label=1, average: str | None = "binary", zero_division: float = 0.0):
+def precision(y_true: ArrayLike, y_pred: ArrayLike, *, pos_label: Any = 1, average: str | None = "binary",
+              zero_division: float = 0.0) -> float | np.ndarray:
     """Of the samples predicted positive, the fraction that are: tp / (tp + fp).
 
     Args:
@@ -175,12 +180,14 @@ def precision(y_true, y_pred, *, pos_label=1, average: str | None = "binary", ze
     return _prf("p", y_true, y_pred, pos_label, average, zero_division)
 
 
-def recall(y_true, y_pred, *, pos_label=1, average: str | None = "binary", zero_division: float = 0.0):
+def recall(y_true: ArrayLike, y_pred: ArrayLike, *, pos_label: Any = 1, average: str | None = "binary",
+           zero_division: float = 0.0) -> float | np.ndarray:
     """Of the truly positive samples, the fraction found: tp / (tp + fn). Arguments as in ``precision``."""
     return _prf("r", y_true, y_pred, pos_label, average, zero_division)
 
 
-def f1_score(y_true, y_pred, *, pos_label=1, average: str | None = "binary", zero_division: float = 0.0):
+def f1_score(y_true: ArrayLike, y_pred: ArrayLike, *, pos_label: Any = 1, average: str | None = "binary",
+             zero_division: float = 0.0) -> float | np.ndarray:
     """Harmonic mean of precision and recall, 2 tp / (2 tp + fp + fn). Arguments as in ``precision``.
 
     ``zero_division`` applies when tp + fp + fn = 0 (the class never occurs); as in scikit-learn, F1 is 0 (not
@@ -200,7 +207,8 @@ def _default_pos_label(y_true: np.ndarray, where: str):
                      f"{classes[:10]}; pass pos_label explicitly")
 
 
-def roc_curve(y_true, y_score, *, pos_label=None, drop_intermediate: bool = True):
+def roc_curve(y_true: ArrayLike, y_score: ArrayLike, *, pos_label: Any | None = None, drop_intermediate: bool = True
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Receiver operating characteristic: true- vs false-positive rate as the decision threshold falls.
 
     Predict positive when score >= threshold. Thresholds are the distinct scores in decreasing order, preceded by
@@ -245,7 +253,7 @@ def roc_curve(y_true, y_score, *, pos_label=None, drop_intermediate: bool = True
     return fps / fps[-1], tps / tps[-1], thresholds
 
 
-def auc(x, y) -> float:
+def auc(x: ArrayLike, y: ArrayLike) -> float:
     """Area under a curve by the trapezoidal rule; ``x`` must be monotonic (increasing or decreasing).
 
     Args:
@@ -265,7 +273,7 @@ def auc(x, y) -> float:
     return abs(area)
 
 
-def roc_auc_score(y_true, y_score) -> float:
+def roc_auc_score(y_true: ArrayLike, y_score: ArrayLike) -> float:
     """Area under the ROC curve: the probability that a random positive scores above a random negative.
 
     Args:
@@ -299,25 +307,25 @@ def _regression_pair(y_true, y_pred, where: str) -> tuple[np.ndarray, np.ndarray
     return y_true, y_pred
 
 
-def mean_absolute_error(y_true, y_pred) -> float:
+def mean_absolute_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """mean |y_true - y_pred|. Args: (N,) or (N, M) arrays (outputs averaged uniformly). Returns a float."""
     y_true, y_pred = _regression_pair(y_true, y_pred, "mean_absolute_error")
     return float(np.mean(np.abs(y_true - y_pred)))
 
 
-def mean_squared_error(y_true, y_pred) -> float:
+def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """mean (y_true - y_pred)^2. Args: (N,) or (N, M) arrays (outputs averaged uniformly). Returns a float."""
     y_true, y_pred = _regression_pair(y_true, y_pred, "mean_squared_error")
     return float(np.mean((y_true - y_pred) ** 2))
 
 
-def root_mean_squared_error(y_true, y_pred) -> float:
+def root_mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """sqrt(MSE), in the units of y; for (N, M) the mean over outputs of each output's RMSE (as scikit-learn)."""
     y_true, y_pred = _regression_pair(y_true, y_pred, "root_mean_squared_error")
     return float(np.mean(np.sqrt(np.mean((y_true - y_pred) ** 2, axis=0))))
 
 
-def r2_score(y_true, y_pred) -> float:
+def r2_score(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Coefficient of determination 1 - SS_res / SS_tot: 1 is perfect, 0 is "always predict the mean".
 
     A constant y_true (SS_tot = 0) gives 1.0 for a perfect prediction and 0.0 otherwise (scikit-learn's

@@ -82,7 +82,8 @@ def sync(py_path: str | Path) -> Path:
     return ipynb
 
 
-def execute(path_or_nb, *, cwd: str | Path | None = None, timeout: int = 600) -> tuple[nbformat.NotebookNode, float]:
+def execute(path_or_nb: str | Path | nbformat.NotebookNode, *, cwd: str | Path | None = None, timeout: int = 600
+            ) -> tuple[nbformat.NotebookNode, float]:
     """Run every cell headless; return the executed notebook and the wall time in seconds.
 
     Raises nbclient's CellExecutionError, which names the failing cell, when a cell raises.

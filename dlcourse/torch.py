@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from dlcourse.training import EarlyStopping, History, Stepper, evaluate_with, predict_with, run_epochs
+
+if TYPE_CHECKING:  # names used only in annotations
+    from dlcourse.nn.module import Module
 
 __all__ = ["choose_device", "copy_weights_from_torch", "copy_weights_to_torch", "device", "evaluate", "fit",
            "from_numpy", "predict", "seed_everything", "to_numpy"]
@@ -103,7 +108,7 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> np.random.Gener
     return np.random.default_rng(seed)
 
 
-def to_numpy(x) -> np.ndarray:
+def to_numpy(x: torch.Tensor) -> np.ndarray:
     """A tensor (any device, with or without grad) as a NumPy array; NumPy input passes through."""
     if isinstance(x, torch.Tensor):
         x = x.detach()
@@ -113,7 +118,8 @@ def to_numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
-def from_numpy(array, *, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> torch.Tensor:
+def from_numpy(array: ArrayLike, *, device: str | torch.device | None = None, dtype: torch.dtype | None = None
+               ) -> torch.Tensor:
     """A NumPy array as a tensor on ``device`` (the CPU by default), keeping its dtype unless ``dtype`` is given."""
     tensor = torch.as_tensor(np.asarray(array))
     return tensor.to(device=device, dtype=dtype) if device is not None or dtype is not None else tensor
@@ -130,13 +136,14 @@ class TorchStepper(Stepper):
     """Runs one batch of a torch model on ``device``. NumPy batches become tensors there: floating point in the
     model's dtype, integers as int64 (class indices for CrossEntropyLoss); tensors only move."""
 
-    def __init__(self, model: torch.nn.Module, loss_fn=None, optimizer=None, *, device: torch.device | None = None):
+    def __init__(self, model: torch.nn.Module, loss_fn: Callable | None = None,
+                 optimizer: torch.optim.Optimizer | None = None, *, device: torch.device | None = None):
         super().__init__(model, loss_fn, optimizer)
         model_device, self.dtype = _model_device_and_dtype(model)
         self.device = model_device if device is None else torch.device(device)
         self._loss: torch.Tensor | None = None
 
-    def move(self, x) -> torch.Tensor:
+    def move(self, x: torch.Tensor) -> torch.Tensor:
         if isinstance(x, torch.Tensor):
             return x.to(self.device, non_blocking=True)
         array = np.asarray(x)
@@ -145,7 +152,7 @@ class TorchStepper(Stepper):
             dtype = torch.int64
         return from_numpy(array, device=self.device, dtype=dtype)
 
-    def forward(self, xb, yb, training: bool) -> tuple[float, torch.Tensor]:
+    def forward(self, xb: torch.Tensor, yb: torch.Tensor, training: bool) -> tuple[float, torch.Tensor]:
         xb, yb = self.move(xb), self.move(yb)
         with torch.set_grad_enabled(training):
             output = self.model(xb)
@@ -164,11 +171,11 @@ class TorchStepper(Stepper):
         self.optimizer.step()
         self._loss = None  # frees the graph before the next batch
 
-    def predict_batch(self, xb) -> np.ndarray:
+    def predict_batch(self, xb: torch.Tensor) -> np.ndarray:
         with torch.no_grad():
             return to_numpy(self.model(self.move(xb)))
 
-    def to_numpy(self, x) -> np.ndarray:
+    def to_numpy(self, x: torch.Tensor) -> np.ndarray:
         return to_numpy(x)
 
     def snapshot(self) -> dict:
@@ -178,9 +185,10 @@ class TorchStepper(Stepper):
         self.model.load_state_dict(state)
 
 
-def fit(model: torch.nn.Module, loss_fn, optimizer: torch.optim.Optimizer, train_loader: Iterable, *, epochs: int,
-        val_loader: Iterable | None = None, device: str | torch.device | None = None, metrics=None,
-        early_stopping: EarlyStopping | None = None, progress: bool = True, scheduler=None) -> History:
+def fit(model: torch.nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, train_loader: Iterable, *,
+        epochs: int, val_loader: Iterable | None = None, device: str | torch.device | None = None,
+        metrics: Sequence[str | Callable] | dict | None = None, early_stopping: EarlyStopping | None = None,
+        progress: bool = True, scheduler: Any | None = None) -> History:
     """Train a torch model: per batch forward, loss, ``zero_grad``, ``backward``, ``step``; validate each epoch.
 
     Args:
@@ -206,13 +214,14 @@ def fit(model: torch.nn.Module, loss_fn, optimizer: torch.optim.Optimizer, train
                       early_stopping=early_stopping, progress=progress, scheduler=scheduler)
 
 
-def evaluate(model: torch.nn.Module, loader: Iterable, loss_fn, metrics=None) -> dict[str, float]:
+def evaluate(model: torch.nn.Module, loader: Iterable, loss_fn: Callable,
+             metrics: Sequence[str | Callable] | dict | None = None) -> dict[str, float]:
     """Mean loss and metrics of a torch model over ``loader``, in eval mode and without gradients, on the model's
     device. Returns {"loss": ..., one float per metric}."""
     return evaluate_with(TorchStepper(model, loss_fn), loader, metrics)
 
 
-def predict(model: torch.nn.Module, X, batch_size: int = 256) -> np.ndarray:
+def predict(model: torch.nn.Module, X: ArrayLike, batch_size: int = 256) -> np.ndarray:
     """Outputs of a torch model for X (N, ...) (NumPy or tensor), batch by batch in eval mode: a NumPy (N, ...)."""
     return predict_with(TorchStepper(model), X, batch_size)
 
@@ -226,7 +235,7 @@ def _torch_state_for(np_state: dict, torch_state: dict, where: str) -> dict:
     return {key: torch_state[key] for key in keys}
 
 
-def copy_weights_to_torch(np_module, torch_module: torch.nn.Module) -> None:
+def copy_weights_to_torch(np_module: Module, torch_module: torch.nn.Module) -> None:
     """Copy every parameter and buffer of a dlcourse.nn module into its torch twin (same keys and shapes), cast to
     the torch module's dtypes and device."""
     np_state = np_module.state_dict()
@@ -240,7 +249,7 @@ def copy_weights_to_torch(np_module, torch_module: torch.nn.Module) -> None:
             target.copy_(torch.as_tensor(value))
 
 
-def copy_weights_from_torch(torch_module: torch.nn.Module, np_module) -> None:
+def copy_weights_from_torch(torch_module: torch.nn.Module, np_module: Module) -> None:
     """Copy every parameter and buffer of a torch module into its dlcourse.nn twin (same keys and shapes), cast to
     the NumPy module's dtypes."""
     np_state = np_module.state_dict()

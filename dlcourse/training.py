@@ -21,13 +21,19 @@ called once per epoch with the loader's targets for the whole epoch, (N,) or (N,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from dlcourse.history import EarlyStopping, History
 from dlcourse.validate import check_positive_int
+
+if TYPE_CHECKING:  # names used only in annotations
+    from dlcourse.nn.module import Module
+    from dlcourse.optim.optimizer import Optimizer
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
@@ -93,10 +99,10 @@ class Stepper:
             ``loss_fn.backward()``). optimizer: anything with ``zero_grad()`` and ``step()``; None to evaluate only.
     """
 
-    def __init__(self, model, loss_fn=None, optimizer=None):
+    def __init__(self, model: Module, loss_fn: Module | None = None, optimizer: Optimizer | None = None):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
 
-    def forward(self, xb, yb, training: bool) -> tuple[float, object]:
+    def forward(self, xb: np.ndarray, yb: np.ndarray, training: bool) -> tuple[float, object]:
         """The model and the loss on one batch: returns (the loss as a float, the model's output)."""
         output = self.model(xb)
         if not np.all(np.isfinite(output)):  # diverged already: BCELoss would reject NaNs before the guard saw them
@@ -109,10 +115,10 @@ class Stepper:
         self.model.backward(self.loss_fn.backward())
         self.optimizer.step()
 
-    def predict_batch(self, xb) -> np.ndarray:
+    def predict_batch(self, xb: np.ndarray) -> np.ndarray:
         return self.to_numpy(self.model(xb))
 
-    def to_numpy(self, x) -> np.ndarray:
+    def to_numpy(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(x)
 
     def snapshot(self) -> dict:
@@ -130,7 +136,7 @@ def _scalar(loss) -> float:
     return float(loss)
 
 
-def resolve_metrics(metrics, where: str) -> dict[str, Metric]:
+def resolve_metrics(metrics: Sequence[str | Callable] | dict | None, where: str) -> dict[str, Metric]:
     """Accept None, {name: function(target, output)}, or names of known metrics ("accuracy"); return a dict."""
     if metrics is None:
         return {}
@@ -220,8 +226,8 @@ def _step_scheduler(scheduler, value: float) -> None:
 
 
 def run_epochs(stepper: Stepper, train_loader: Iterable, *, epochs: int, val_loader: Iterable | None = None,
-               metrics=None, early_stopping: EarlyStopping | None = None, progress: bool = True, scheduler=None,
-               where: str = "fit") -> History:
+               metrics: Sequence[str | Callable] | dict | None = None, early_stopping: EarlyStopping | None = None,
+               progress: bool = True, scheduler: Any | None = None, where: str = "fit") -> History:
     """The epochs both fit functions run: train, validate, record, schedule, maybe stop; see ``fit``."""
     epochs = check_positive_int(epochs, where, "epochs")
     metrics = resolve_metrics(metrics, where)
@@ -274,8 +280,9 @@ def _finish_early_stopping(stepper: Stepper, early_stopping: EarlyStopping | Non
                    f"{early_stopping.best_epoch}{restored}")
 
 
-def fit(model, loss_fn, optimizer, train_loader: Iterable, *, epochs: int, val_loader: Iterable | None = None,
-        metrics=None, early_stopping: EarlyStopping | None = None, progress: bool = True, scheduler=None) -> History:
+def fit(model: Module, loss_fn: Module, optimizer: Optimizer, train_loader: Iterable, *, epochs: int,
+        val_loader: Iterable | None = None, metrics: Sequence[str | Callable] | dict | None = None,
+        early_stopping: EarlyStopping | None = None, progress: bool = True, scheduler: Any | None = None) -> History:
     """Train a dlcourse.nn model with the loop in the module docstring.
 
     Args:
@@ -295,7 +302,8 @@ def fit(model, loss_fn, optimizer, train_loader: Iterable, *, epochs: int, val_l
                       metrics=metrics, early_stopping=early_stopping, progress=progress, scheduler=scheduler)
 
 
-def evaluate_with(stepper: Stepper, loader: Iterable, metrics=None, where: str = "evaluate") -> dict[str, float]:
+def evaluate_with(stepper: Stepper, loader: Iterable, metrics: Sequence[str | Callable] | dict | None = None,
+                  where: str = "evaluate") -> dict[str, float]:
     """The mean loss and the metrics over ``loader`` with the model in eval mode (its mode is restored after)."""
     metrics = resolve_metrics(metrics, where)
     was_training = stepper.model.training
@@ -306,7 +314,7 @@ def evaluate_with(stepper: Stepper, loader: Iterable, metrics=None, where: str =
         stepper.model.train(was_training)
 
 
-def predict_with(stepper: Stepper, X, batch_size: int, where: str = "predict") -> np.ndarray:
+def predict_with(stepper: Stepper, X: ArrayLike, batch_size: int, where: str = "predict") -> np.ndarray:
     """The model's outputs for every row of ``X``, batch by batch, in eval mode, as one NumPy array."""
     batch_size = check_positive_int(batch_size, where, "batch_size")
     was_training = stepper.model.training
@@ -320,7 +328,8 @@ def predict_with(stepper: Stepper, X, batch_size: int, where: str = "predict") -
     return np.concatenate(parts)
 
 
-def evaluate(model, loader: Iterable, loss_fn, metrics=None) -> dict[str, float]:
+def evaluate(model: Module, loader: Iterable, loss_fn: Module, metrics: Sequence[str | Callable] | dict | None = None
+             ) -> dict[str, float]:
     """Loss and metrics of a dlcourse.nn model over a loader of (xb, yb) batches, without training.
 
     Returns:
@@ -329,6 +338,6 @@ def evaluate(model, loader: Iterable, loss_fn, metrics=None) -> dict[str, float]
     return evaluate_with(Stepper(model, loss_fn), loader, metrics)
 
 
-def predict(model, X: np.ndarray, batch_size: int = 256) -> np.ndarray:
+def predict(model: Module, X: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Outputs of a dlcourse.nn model for X of shape (N, ...), in batches and in eval mode: (N, ...) outputs."""
     return predict_with(Stepper(model), X, batch_size)

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 FLOAT_DTYPES = (np.float32, np.float64)
 
 
-def as_float_array(x, where: str, name: str = "input") -> np.ndarray:
+def as_float_array(x: ArrayLike, where: str, name: str = "input") -> np.ndarray:
     """Return ``x`` as a float32/float64 array, or raise a TypeError that names both dtypes.
 
     Args:
@@ -33,7 +35,7 @@ def as_float_array(x, where: str, name: str = "input") -> np.ndarray:
     return x
 
 
-def as_real_array(x, where: str, name: str = "input") -> np.ndarray:
+def as_real_array(x: ArrayLike, where: str, name: str = "input") -> np.ndarray:
     """Return ``x`` as a float array: float32/float64 as they are (no copy), integers and bools (raw pixels,
     counts, masks) as float64; raise a TypeError naming the dtype for anything else (complex, strings, objects).
 
@@ -71,7 +73,7 @@ def check_same_dtype(x: np.ndarray, reference: np.ndarray, where: str) -> None:
                         f"got {x.dtype}; call module.to({reference.dtype.name}) or x.astype(np.{reference.dtype.name})")
 
 
-def check_positive_int(value, where: str, name: str, minimum: int = 1) -> int:
+def check_positive_int(value: Any, where: str, name: str, minimum: int = 1) -> int:
     """Raise unless ``value`` is an int >= ``minimum``; return it."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{where}: expected {name} to be an int, got {type(value).__name__} {value!r}")
@@ -80,20 +82,20 @@ def check_positive_int(value, where: str, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_choice(value, choices: Sequence, where: str, name: str):
+def check_choice(value: Any, choices: Sequence, where: str, name: str) -> Any:
     """Raise a ValueError unless ``value`` is one of ``choices``; return it."""
     if value not in choices:
         raise ValueError(f"{where}: expected {name} to be one of {list(choices)}, got {value!r}")
     return value
 
 
-def check_same_shape(a: np.ndarray, b: np.ndarray, where: str, names=("input", "target")) -> None:
+def check_same_shape(a: np.ndarray, b: np.ndarray, where: str, names: tuple[str, str] = ("input", "target")) -> None:
     """Raise a ValueError unless two arrays share a shape (losses compare elementwise)."""
     if a.shape != b.shape:
         raise ValueError(f"{where}: expected {names[1]} with the same shape as {names[0]} {a.shape}, got {b.shape}")
 
 
-def check_non_negative(value, where: str, name: str) -> float:
+def check_non_negative(value: Any, where: str, name: str) -> float:
     """Raise unless ``value`` is a real number >= 0 (a TypeError for non-numbers); return it.
 
     Args:
@@ -108,7 +110,7 @@ def check_non_negative(value, where: str, name: str) -> float:
     return value
 
 
-def check_unit_interval(value, where: str, name: str) -> float:
+def check_unit_interval(value: Any, where: str, name: str) -> float:
     """Raise unless 0 <= ``value`` < 1 (the range of a decay rate such as Adam's betas); return it."""
     check_non_negative(value, where, name)
     if not value < 1.0:
@@ -116,7 +118,7 @@ def check_unit_interval(value, where: str, name: str) -> float:
     return value
 
 
-def check_probability(p, where: str, name: str = "p", what: str = "a probability") -> float:
+def check_probability(p: Any, where: str, name: str = "p", what: str = "a probability") -> float:
     """Return ``p`` as a float, or raise unless it is a number in [0, 1]; ``what`` says what it is the chance of."""
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
         raise TypeError(f"{where}: expected {name} to be a float in [0, 1], got {type(p).__name__} {p!r}")
@@ -125,7 +127,7 @@ def check_probability(p, where: str, name: str = "p", what: str = "a probability
     return float(p)
 
 
-def check_rng(rng, where: str) -> np.random.Generator:
+def check_rng(rng: np.random.Generator | None, where: str) -> np.random.Generator:
     """The Generator to draw from: ``rng`` itself, or for None a fresh unseeded one (as torch's default).
 
     Randomness in dlcourse only comes through such an argument; the library never seeds anything globally, so a

@@ -30,7 +30,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad
 
 
-def expand_reduced(grad: np.ndarray, shape: tuple, axis, keepdims: bool) -> np.ndarray:
+def expand_reduced(grad: np.ndarray, shape: tuple, axis: int | tuple[int, ...] | None, keepdims: bool) -> np.ndarray:
     """Undo a reduction's shape: put back the reduced axes (size 1) and broadcast to ``shape``.
 
     Args:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dlcourse.autograd.tensor import Tensor
 
@@ -29,7 +30,7 @@ def cross_entropy(logits: Tensor, target: np.ndarray) -> Tensor:
     return -picked.mean()
 
 
-def mse_loss(prediction: Tensor, target) -> Tensor:
+def mse_loss(prediction: Tensor, target: Tensor | ArrayLike) -> Tensor:
     """Mean squared error, mean((prediction - target)^2).
 
     Args:

@@ -8,9 +8,16 @@ most arrows short and uncrossed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
 import numpy as np
 
 from dlcourse.autograd.value import topological_order
+
+if TYPE_CHECKING:  # names used only in annotations
+    from dlcourse.autograd.tensor import Tensor
+    from dlcourse.autograd.value import Value
 
 _INFIX = {"+", "-", "*", "/", "@"}
 
@@ -84,7 +91,7 @@ def _heading(node, names: dict[int, str]) -> str:
     return f"{name} (leaf)" if not node._prev else f"{name} = {_expression(node, names)}"
 
 
-def trace(root) -> str:
+def trace(root: Value | Tensor) -> str:
     """The graph as text, one line per node in topological order: name = expression, data, grad.
 
     Args:
@@ -99,7 +106,7 @@ def trace(root) -> str:
     return "\n".join(f"{left:<{width}}   data {data:<14} grad {grad}" for left, data, grad in rows)
 
 
-def draw_graph(root, *, ax=None, show_grad: bool = True):
+def draw_graph(root: Value | Tensor, *, ax: plt.Axes | None = None, show_grad: bool = True) -> plt.Figure:
     """Draw the graph that produced ``root``: one box per node (name = operation, data, grad), arrows input -> output.
 
     Args:

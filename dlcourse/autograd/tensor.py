@@ -17,6 +17,7 @@ silently. Python numbers and integer arrays take the tensor's dtype; float32 sta
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from dlcourse.autograd.broadcast import expand_reduced, unbroadcast
 from dlcourse.autograd.grad_mode import is_grad_enabled
@@ -26,7 +27,7 @@ from dlcourse.validate import as_real_array
 _ieee = np.errstate(all="ignore")  # inf and nan as PyTorch gives them, without NumPy's RuntimeWarnings
 
 
-def _to_array(data, dtype=None) -> np.ndarray:
+def _to_array(data, dtype: DTypeLike | None = None) -> np.ndarray:
     """float32 and float64 arrays as they are (no copy); ints and bools as float64 (or ``dtype``)."""
     if isinstance(data, Tensor):
         raise TypeError("Tensor: expected array-like data, got a Tensor; use t.detach() or t.data")
@@ -53,8 +54,8 @@ class Tensor:
 
     __array_ufunc__ = None  # makes ``ndarray + Tensor`` call Tensor.__radd__ instead of looping over elements
 
-    def __init__(self, data, requires_grad: bool = False, *, dtype=None, label: str = "", _prev: tuple = (),
-                 _op: str = ""):
+    def __init__(self, data: ArrayLike, requires_grad: bool = False, *, dtype: DTypeLike | None = None, label: str = "",
+                 _prev: tuple = (), _op: str = ""):
         self.data = _to_array(data, dtype)
         self.requires_grad = bool(requires_grad)
         self.grad: np.ndarray | None = None
@@ -224,7 +225,7 @@ class Tensor:
         return out
 
     # ----- shape ----------------------------------------------------------------------------------------------------
-    def reshape(self, *shape) -> Tensor:
+    def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
         """Same elements in a new shape, as np.reshape (ints or one tuple, -1 allowed)."""
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple | list) else shape
         out = self._result(self.data.reshape(shape), (self,), "reshape")
@@ -235,7 +236,7 @@ class Tensor:
         out._backward = _backward
         return out
 
-    def transpose(self, *axes) -> Tensor:
+    def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
         """Permute axes as np.transpose (no axes: reverse them)."""
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple | list) else axes
         axes = tuple(axes) if axes else tuple(reversed(range(self.data.ndim)))
@@ -307,7 +308,7 @@ class Tensor:
 
     # ----- backpropagation ------------------------------------------------------------------------------------------
     @_ieee
-    def backward(self, grad=None) -> None:
+    def backward(self, grad: ArrayLike | None = None) -> None:
         """Add d(self)/d(leaf) into every leaf's ``.grad``; intermediate tensors get this pass's gradient.
 
         Args:

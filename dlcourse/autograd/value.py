@@ -36,7 +36,7 @@ def _apply(fn: Callable, a: float) -> float:
     return float(fn(np.float64(a)))
 
 
-def topological_order(root) -> list:
+def topological_order(root: Value) -> list:
     """Every node that ``root`` depends on (itself included), each after all of its inputs.
 
     Works for any node with a ``_prev`` tuple (``Value`` and ``Tensor``). Iterative depth-first search, so a chain

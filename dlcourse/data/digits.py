@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from dlcourse.validate import FLOAT_DTYPES, check_positive_int
 
@@ -25,7 +26,7 @@ def _raw_digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_digits(*, as_images: bool = False, n_classes: int = 10,
-                dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+                dtype: DTypeLike = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """The digits 0..9 as grey levels scaled to [0, 1] (the raw pixels are integers 0..16).
 
     Args:

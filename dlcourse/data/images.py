@@ -8,6 +8,7 @@ Resizing is linear in the pixels, so it is two small matrix products: out = R_h 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from dlcourse.data.digits import load_digits
 from dlcourse.validate import FLOAT_DTYPES, as_float_array, check_positive_int
@@ -33,7 +34,7 @@ def interpolation_matrix(size_in: int, size_out: int) -> np.ndarray:
     return matrix
 
 
-def resize_images(images: np.ndarray, size) -> np.ndarray:
+def resize_images(images: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     """Bilinear resize of the last two axes.
 
     Args:
@@ -53,7 +54,8 @@ def resize_images(images: np.ndarray, size) -> np.ndarray:
     return rows @ images @ cols.T  # (H_out, H) @ (..., H, W) @ (W, W_out) -> (..., H_out, W_out)
 
 
-def load_digit_images(size: int = 8, *, n_classes: int = 10, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+def load_digit_images(size: int = 8, *, n_classes: int = 10,
+                      dtype: DTypeLike = np.float32) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's handwritten digits as one-channel images for Conv2d, optionally resized.
 
     Args:

@@ -25,7 +25,7 @@ class ArrayDataset:
         *arrays: one or more arrays of shape (N, *) each (e.g. X (N, D) and y (N,)); torch tensors are converted.
     """
 
-    def __init__(self, *arrays):
+    def __init__(self, *arrays: np.ndarray):
         if not arrays:
             raise ValueError("ArrayDataset: expected at least one array, got none")
         arrays = tuple(a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a) for a in arrays)
@@ -60,8 +60,8 @@ class DataLoader:
         For tuple datasets, a tuple (a_batch, b_batch, ...), each (B, *); for a single array, a (B, *) array.
     """
 
-    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False, *,
-                 rng: np.random.Generator | None = None):
+    def __init__(self, dataset: ArrayDataset | tuple | list | np.ndarray, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, *, rng: np.random.Generator | None = None):
         self.batch_size = check_positive_int(batch_size, "DataLoader", "batch_size")
         if shuffle:
             rng = check_rng(rng, "DataLoader(shuffle=True)")

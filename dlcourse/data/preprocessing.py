@@ -7,6 +7,7 @@ training split only and then applied unchanged to validation and test data, or t
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from dlcourse.validate import as_real_array, check_rng
 
@@ -55,8 +56,8 @@ def _split_indices(n: int, n_val: int, n_test: int, groups: np.ndarray, rng: np.
     return perm[~is_test & ~is_val], perm[is_val], perm[is_test]
 
 
-def train_val_test_split(*arrays, val_size: float | int = 0.15, test_size: float | int = 0.15,
-                         stratify=None, rng: np.random.Generator) -> list[np.ndarray]:
+def train_val_test_split(*arrays: np.ndarray, val_size: float | int = 0.15, test_size: float | int = 0.15,
+                         stratify: np.ndarray | None = None, rng: np.random.Generator) -> list[np.ndarray]:
     """Shuffle and split arrays that share their first dimension into train, validation and test parts.
 
     Args:
@@ -113,7 +114,7 @@ class Standardizer:
         self.mean_: np.ndarray | None = None
         self.scale_: np.ndarray | None = None
 
-    def fit(self, x) -> Standardizer:
+    def fit(self, x: ArrayLike) -> Standardizer:
         """Learn mean_ and scale_ from x (the training split), shape (N, *)."""
         x = as_real_array(x, "Standardizer.fit")
         if x.ndim == 0 or len(x) == 0:
@@ -136,17 +137,17 @@ class Standardizer:
                              f"(N, *) broadcasting with {self.mean_.shape}, got shape {x.shape}")
         return x
 
-    def transform(self, x) -> np.ndarray:
+    def transform(self, x: ArrayLike) -> np.ndarray:
         """(x - mean_) / scale_, shape kept, dtype kept (integers become float64)."""
         x = self._check(x, "Standardizer.transform")
         return ((x - self.mean_) / self.scale_).astype(x.dtype)
 
-    def inverse_transform(self, z) -> np.ndarray:
+    def inverse_transform(self, z: ArrayLike) -> np.ndarray:
         """z * scale_ + mean_: back to the original units (e.g. predictions of a standardized target)."""
         z = self._check(z, "Standardizer.inverse_transform")
         return (z * self.scale_ + self.mean_).astype(z.dtype)
 
-    def fit_transform(self, x) -> np.ndarray:
+    def fit_transform(self, x: ArrayLike) -> np.ndarray:
         """fit(x) then transform(x): only for the training split."""
         return self.fit(x).transform(x)
 
@@ -155,7 +156,7 @@ class Standardizer:
         return f"Standardizer(axis={self.axis}, {state})"
 
 
-def standardize(x, *, axis: int | tuple[int, ...] = 0) -> np.ndarray:
+def standardize(x: ArrayLike, *, axis: int | tuple[int, ...] = 0) -> np.ndarray:
     """x with its own statistics removed: (x - mean) / std along ``axis``. For splits, fit a Standardizer on the
     training split instead. Args: x (N, *). Returns: the same shape and float dtype."""
     return Standardizer(axis).fit_transform(x)
@@ -164,7 +165,7 @@ def standardize(x, *, axis: int | tuple[int, ...] = 0) -> np.ndarray:
 # ----- labels ---------------------------------------------------------------------------------------
 
 
-def one_hot(y, num_classes: int | None = None, *, dtype=np.float64) -> np.ndarray:
+def one_hot(y: ArrayLike, num_classes: int | None = None, *, dtype: DTypeLike = np.float64) -> np.ndarray:
     """Class indices to indicator vectors, as torch.nn.functional.one_hot (but float by default).
 
     Args:

@@ -15,6 +15,7 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 MNIST_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -26,7 +27,7 @@ CIFAR_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": (
 CIFAR_SOURCE = "the CIFAR-10 python version (cifar-10-python.tar.gz, 163 MB) from https://www.cs.toronto.edu/~kriz/cifar.html"
 
 
-def read_idx(path) -> np.ndarray:
+def read_idx(path: str | Path) -> np.ndarray:
     """Read one idx file (MNIST's format), plain or gzip-compressed.
 
     Args:
@@ -65,7 +66,8 @@ def _find(folder: Path, names: list[str], what: str, how: str) -> list[Path]:
     return found
 
 
-def load_mnist(folder, split: str = "train", *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+def load_mnist(folder: str | Path, split: str = "train", *, dtype: DTypeLike = np.float32
+               ) -> tuple[np.ndarray, np.ndarray]:
     """MNIST from its four idx files in ``folder`` (or ``folder/MNIST/raw``, torchvision's layout).
 
     Args:
@@ -105,7 +107,7 @@ class _ArraysOnly(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def read_cifar_batch(path) -> tuple[np.ndarray, np.ndarray]:
+def read_cifar_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """One CIFAR-10 python batch: a pickled dict with b"data" (N, 3072) uint8 and b"labels" (N,).
 
     Returns:
@@ -120,7 +122,8 @@ def read_cifar_batch(path) -> tuple[np.ndarray, np.ndarray]:
     return data.reshape(-1, 3, 32, 32), np.asarray(batch[b"labels"], dtype=np.int64)  # rows are R, G, B planes
 
 
-def load_cifar10(folder, split: str = "train", *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+def load_cifar10(folder: str | Path, split: str = "train", *, dtype: DTypeLike = np.float32
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """CIFAR-10 from the python batches in ``folder/cifar-10-batches-py`` (or in ``folder`` itself).
 
     Args:

@@ -10,6 +10,7 @@ computed for the whole batch at once; the only loop runs over the (few) classes.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from dlcourse.validate import FLOAT_DTYPES, check_non_negative, check_positive_int, check_rng
 
@@ -69,7 +70,7 @@ def render_shapes(names: list[str] | tuple[str, ...], labels: np.ndarray, center
 
 def make_shapes(n_samples: int, *, size: int = 28, shapes: tuple[str, ...] = SHAPE_NAMES, noise: float = 0.1,
                 scale: tuple[float, float] = (0.3, 0.7), rotate: bool = True, rng: np.random.Generator,
-                dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+                dtype: DTypeLike = np.float32) -> tuple[np.ndarray, np.ndarray]:
     """A class-balanced dataset of shape images.
 
     Args:

@@ -17,10 +17,13 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from dlcourse.nn import conv_fast
 from dlcourse.nn.im2col import (  # noqa: F401 - col2im and im2col stay importable from here
     ConvGeometry,
+    IntOrPair,
+    Padding,
     col2im,
     conv_geometry,
     im2col,
@@ -50,8 +53,8 @@ class ConvCache(NamedTuple):
     geo: ConvGeometry
 
 
-def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *, stride: int | tuple[int, int] = 1,
-                   padding: int | tuple[int, ...] | str = 0, dilation: int | tuple[int, int] = 1,
+def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *, stride: IntOrPair = 1,
+                   padding: Padding = 0, dilation: IntOrPair = 1,
                    groups: int = 1) -> tuple[np.ndarray, ConvCache | conv_fast.WholeBatchCache]:
     """Convolution by im2col and one matrix product per image and group (small images: see conv_fast).
 
@@ -105,8 +108,8 @@ def conv2d_backward(dout: np.ndarray, cache: ConvCache | conv_fast.WholeBatchCac
     return dx, dweight, dbias
 
 
-def conv2d_forward_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *, stride=1, padding=0,
-                         dilation=1, groups: int = 1) -> tuple[np.ndarray, tuple]:
+def conv2d_forward_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *, stride: IntOrPair = 1,
+                         padding: Padding = 0, dilation: IntOrPair = 1, groups: int = 1) -> tuple[np.ndarray, tuple]:
     """The definition as loops over images, output channels and output pixels: slow, for teaching only.
 
     Same arguments, shapes and result as conv2d_forward.
@@ -164,9 +167,9 @@ class Conv2d(Module):
     Shapes: input (N, C, H, W) or (C, H, W) -> output (N, M, H_out, W_out) or (M, H_out, W_out).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", *,
-                 rng: np.random.Generator | None = None, dtype=np.float32):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair, stride: IntOrPair = 1,
+                 padding: IntOrPair | str = 0, dilation: IntOrPair = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", *, rng: np.random.Generator | None = None, dtype: DTypeLike = np.float32):
         super().__init__()
         self.in_channels = check_positive_int(in_channels, "Conv2d", "in_channels")
         self.out_channels = check_positive_int(out_channels, "Conv2d", "out_channels")

@@ -7,6 +7,7 @@ product; ``col2im`` adds every column entry back onto the pixel it came from, wh
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,8 +15,11 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from dlcourse.validate import check_choice, check_positive_int, check_size
 
+IntOrPair = int | tuple[int, int]  # one value for both H and W, or (for H, for W)
+Padding = int | tuple[int, int] | tuple[int, int, int, int] | str  # also (top, bottom, left, right), "valid", "same"
 
-def pair(value, where: str, name: str, minimum: int = 1) -> tuple[int, int]:
+
+def pair(value: IntOrPair, where: str, name: str, minimum: int = 1) -> tuple[int, int]:
     """An int or a pair of ints as ``(for H, for W)``, each checked to be >= ``minimum``."""
     values = tuple(value) if isinstance(value, tuple | list) else (value, value)
     if len(values) != 2:
@@ -28,7 +32,8 @@ def output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: i
     return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def padding_amounts(padding, kernel: tuple, stride: tuple, dilation: tuple, where: str) -> tuple[int, int, int, int]:
+def padding_amounts(padding: Padding, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
+                    where: str) -> tuple[int, int, int, int]:
     """Normalise ``padding`` (int, pair, 4 ints, "valid" or "same") to (top, bottom, left, right)."""
     if isinstance(padding, tuple | list) and len(padding) == 4:
         return tuple(check_positive_int(p, where, "padding", minimum=0) for p in padding)
@@ -56,7 +61,8 @@ class ConvGeometry:
     out_hw: tuple[int, int]  # (H_out, W_out)
 
 
-def conv_geometry(x_shape: tuple, w_shape: tuple, stride, padding, dilation, groups, where: str) -> ConvGeometry:
+def conv_geometry(x_shape: tuple, w_shape: tuple, stride: IntOrPair, padding: Padding, dilation: IntOrPair, groups: int,
+                  where: str) -> ConvGeometry:
     """Check that input, weight and hyperparameters fit together; return the normalised geometry.
 
     Args:
@@ -96,7 +102,7 @@ def pad_input(x: np.ndarray, pad: tuple[int, int, int, int], value: float = 0.0)
     return xp
 
 
-def windows(xp: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
+def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]) -> np.ndarray:
     """Every receptive field of a padded input, as a strided view (no copy).
 
     Args:
@@ -109,7 +115,8 @@ def windows(xp: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple) -> np
     return view[:, :, ::stride[0], ::stride[1], ::dilation[0], ::dilation[1]]
 
 
-def im2col(x: np.ndarray, kernel: tuple, stride=1, padding=0, dilation=1) -> np.ndarray:
+def im2col(x: np.ndarray, kernel: tuple[int, int], stride: IntOrPair = 1, padding: Padding = 0,
+           dilation: IntOrPair = 1) -> np.ndarray:
     """Copy every receptive field into a column.
 
     Args:
@@ -125,7 +132,8 @@ def im2col(x: np.ndarray, kernel: tuple, stride=1, padding=0, dilation=1) -> np.
     return cols.reshape(N, C * kernel[0] * kernel[1], H_out * W_out)
 
 
-def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, stride=1, padding=0, dilation=1) -> np.ndarray:
+def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple[int, int], stride: IntOrPair = 1, padding: Padding = 0,
+           dilation: IntOrPair = 1) -> np.ndarray:
     """The adjoint of im2col: add every column entry back onto the input pixel it was copied from.
 
     Args:
@@ -145,7 +153,8 @@ def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, stride=1, padding=0,
     return dxp[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W]
 
 
-def tap_slices(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
+def tap_slices(kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
+               out_hw: tuple[int, int]) -> Iterator[tuple[tuple[int, int], tuple[slice, ...]]]:
     """For each kernel tap (a, b), the index of the (N, C, H_out, W_out) pixels of the padded input it meets.
 
     Yields:

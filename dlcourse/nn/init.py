@@ -41,23 +41,25 @@ def _fill(target, sample) -> np.ndarray:
     return target
 
 
-def uniform_(target, a: float = 0.0, b: float = 1.0, *, rng: np.random.Generator):
+def uniform_(target: Parameter | np.ndarray, a: float = 0.0, b: float = 1.0, *, rng: np.random.Generator
+             ) -> Parameter | np.ndarray:
     """Fill ``target`` (Parameter or array, in place) from U(a, b)."""
     rng = check_rng(rng, "uniform_")
     return _fill(target, lambda shape: rng.uniform(a, b, size=shape))
 
 
-def normal_(target, mean: float = 0.0, std: float = 1.0, *, rng: np.random.Generator):
+def normal_(target: Parameter | np.ndarray, mean: float = 0.0, std: float = 1.0, *, rng: np.random.Generator
+            ) -> Parameter | np.ndarray:
     """Fill ``target`` in place from N(mean, std^2)."""
     rng = check_rng(rng, "normal_")
     return _fill(target, lambda shape: rng.normal(mean, std, size=shape))
 
 
-def zeros_(target):
+def zeros_(target: Parameter | np.ndarray) -> Parameter | np.ndarray:
     return _fill(target, np.zeros)
 
 
-def ones_(target):
+def ones_(target: Parameter | np.ndarray) -> Parameter | np.ndarray:
     return _fill(target, np.ones)
 
 
@@ -65,14 +67,16 @@ def _shape(target) -> tuple:
     return target.shape
 
 
-def xavier_uniform_(target, gain: float = 1.0, *, rng: np.random.Generator):
+def xavier_uniform_(target: Parameter | np.ndarray, gain: float = 1.0, *, rng: np.random.Generator
+                    ) -> Parameter | np.ndarray:
     """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)); keeps variance in both directions."""
     fan_in, fan_out = fan_in_and_fan_out(_shape(target))
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(target, -bound, bound, rng=rng)
 
 
-def xavier_normal_(target, gain: float = 1.0, *, rng: np.random.Generator):
+def xavier_normal_(target: Parameter | np.ndarray, gain: float = 1.0, *, rng: np.random.Generator
+                   ) -> Parameter | np.ndarray:
     """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(_shape(target))
     return normal_(target, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng=rng)
@@ -86,15 +90,15 @@ def _kaiming_std(target, a, mode, nonlinearity) -> float:
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
-def kaiming_uniform_(target, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
-                     rng: np.random.Generator):
+def kaiming_uniform_(target: Parameter | np.ndarray, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu", *, rng: np.random.Generator) -> Parameter | np.ndarray:
     """He: U(-b, b) with b = gain * sqrt(3 / fan); keeps forward variance through ReLU layers."""
     bound = math.sqrt(3.0) * _kaiming_std(target, a, mode, nonlinearity)
     return uniform_(target, -bound, bound, rng=rng)
 
 
-def kaiming_normal_(target, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
-                    rng: np.random.Generator):
+def kaiming_normal_(target: Parameter | np.ndarray, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu", *, rng: np.random.Generator) -> Parameter | np.ndarray:
     """He: N(0, std^2) with std = gain / sqrt(fan)."""
     return normal_(target, 0.0, _kaiming_std(target, a, mode, nonlinearity), rng=rng)
 

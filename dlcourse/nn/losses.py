@@ -12,6 +12,7 @@ a scalar for "mean"/"sum", the per-element shape for "none".
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from dlcourse.nn.activations import log_softmax_backward, log_softmax_forward, sigmoid_forward
 from dlcourse.nn.module import Module
@@ -31,7 +32,7 @@ def _reduce(per_element: np.ndarray, reduction: str, divisor=None):
     return per_element.sum() / (per_element.size if divisor is None else divisor)
 
 
-def _unreduce(dout, shape: tuple, dtype, reduction: str, divisor=None) -> np.ndarray:
+def _unreduce(dout, shape: tuple, dtype: DTypeLike, reduction: str, divisor=None) -> np.ndarray:
     """Gradient of _reduce: dout (scalar, or ``shape`` for 'none') -> a (*shape) gradient per element in ``dtype``
     (a Python 1.0 must not turn a float32 gradient into float64)."""
     dout = np.asarray(dout, dtype=dtype)
@@ -47,7 +48,7 @@ def mse_loss_forward(input: np.ndarray, target: np.ndarray, reduction: str = "me
     return _reduce(diff**2, reduction), (diff, reduction)
 
 
-def mse_loss_backward(dout, cache: tuple) -> np.ndarray:
+def mse_loss_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """dinput = 2 (input - target) * dout per element (divided by the count for 'mean'). dinput: input's shape."""
     diff, reduction = cache
     return 2 * diff * _unreduce(dout, diff.shape, diff.dtype, reduction)
@@ -59,7 +60,7 @@ def l1_loss_forward(input: np.ndarray, target: np.ndarray, reduction: str = "mea
     return _reduce(np.abs(diff), reduction), (diff, reduction)
 
 
-def l1_loss_backward(dout, cache: tuple) -> np.ndarray:
+def l1_loss_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """dinput = sign(input - target) * dout (0 where they are equal, as torch). dinput: input's shape."""
     diff, reduction = cache
     return np.sign(diff) * _unreduce(dout, diff.shape, diff.dtype, reduction)
@@ -85,7 +86,7 @@ def binary_cross_entropy_forward(input: np.ndarray, target: np.ndarray, weight: 
     return _reduce(per_element, reduction), (input, target, weight, reduction)
 
 
-def binary_cross_entropy_backward(dout, cache: tuple) -> np.ndarray:
+def binary_cross_entropy_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """dinput = w (p - t) / max(p (1 - p), 1e-12) * dout (torch's floor keeps p = 0 or 1 finite)."""
     p, t, weight, reduction = cache
     grad = (p - t) / np.maximum(p * (1 - p), _BCE_EPS) * _unreduce(dout, p.shape, p.dtype, reduction)
@@ -114,7 +115,7 @@ def binary_cross_entropy_with_logits_forward(input: np.ndarray, target: np.ndarr
     return _reduce(per_element, reduction), (input, target, weight, log_weight, reduction)
 
 
-def binary_cross_entropy_with_logits_backward(dout, cache: tuple) -> np.ndarray:
+def binary_cross_entropy_with_logits_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """dinput = w [(1 - t) - l sigmoid(-x)] * dout, which is w (sigmoid(x) - t) * dout without pos_weight."""
     x, t, weight, log_weight, reduction = cache
     grad = ((1 - t) - log_weight * sigmoid_forward(-x)[0]) * _unreduce(dout, x.shape, x.dtype, reduction)
@@ -160,7 +161,7 @@ def cross_entropy_forward(input: np.ndarray, target: np.ndarray, weight: np.ndar
                   divisor)
 
 
-def cross_entropy_backward(dout, cache: tuple) -> np.ndarray:
+def cross_entropy_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """dinput = softmax(x) * sum(q) - q per row, q the weighted target distribution times dout; input's shape."""
     shape, safe, valid, class_weight, row_weight, label_smoothing, softmax_cache, reduction, divisor = cache
     num_rows, num_classes = len(safe), len(class_weight)
@@ -239,7 +240,7 @@ class _RegressionLoss(_Loss):
 
     _forward = None  # a staticmethod: (input, target, reduction) -> (loss, cache)
 
-    def forward(self, input: np.ndarray, target: np.ndarray):
+    def forward(self, input: np.ndarray, target: np.ndarray) -> np.ndarray:
         where = f"{type(self).__name__}.forward"
         input = as_float_array(input, where)
         target = _check_float_target(input, target, where)
@@ -271,7 +272,7 @@ class BCELoss(_Loss):
         super().__init__(reduction)
         self._register("weight", weight)
 
-    def forward(self, input: np.ndarray, target: np.ndarray):
+    def forward(self, input: np.ndarray, target: np.ndarray) -> np.ndarray:
         input = as_float_array(input, "BCELoss.forward")
         target = _check_float_target(input, target, "BCELoss.forward")
         if input.size and not (input.min() >= 0 and input.max() <= 1):  # also catches NaN
@@ -297,7 +298,7 @@ class BCEWithLogitsLoss(_Loss):
         self._register("weight", weight)
         self._register("pos_weight", pos_weight)
 
-    def forward(self, input: np.ndarray, target: np.ndarray):
+    def forward(self, input: np.ndarray, target: np.ndarray) -> np.ndarray:
         input = as_float_array(input, "BCEWithLogitsLoss.forward")
         target = _check_float_target(input, target, "BCEWithLogitsLoss.forward")
         weight, pos_weight = (None if w is None else w.astype(input.dtype) for w in (self.weight, self.pos_weight))
@@ -325,7 +326,7 @@ class CrossEntropyLoss(_Loss):
             raise ValueError(f"CrossEntropyLoss: expected label_smoothing in [0, 1], got {label_smoothing}")
         self.label_smoothing = float(label_smoothing)
 
-    def forward(self, input: np.ndarray, target: np.ndarray):
+    def forward(self, input: np.ndarray, target: np.ndarray) -> np.ndarray:
         where = "CrossEntropyLoss.forward"
         input = as_float_array(input, where)
         target = self._check_target(input, target, where)

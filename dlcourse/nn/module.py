@@ -7,9 +7,11 @@ its parameters into ``param.grad`` (``+=``, as PyTorch accumulates).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from dlcourse.validate import FLOAT_DTYPES
 
@@ -44,7 +46,7 @@ class Parameter:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
 
 
-def as_parameter_list(parameters, where: str) -> list[Parameter]:
+def as_parameter_list(parameters: Parameter | Iterable[Parameter], where: str) -> list[Parameter]:
     """Accept one Parameter or an iterable of them (a generator such as model.parameters() included)."""
     params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
     for index, param in enumerate(params):
@@ -67,7 +69,7 @@ class Module:
         self._buffer_names: list[str] = []
 
     # ----- computation -------------------------------------------------------------------------
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: np.ndarray, **kwargs: Any) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
@@ -179,7 +181,7 @@ class Module:
             value = value.astype(old.dtype)
         setattr(owner, name, value)
 
-    def to(self, dtype) -> Module:
+    def to(self, dtype: DTypeLike) -> Module:
         """Cast every parameter (and its grad) and float buffer to ``dtype`` (np.float32 or np.float64)."""
         dtype = np.dtype(dtype)
         if dtype not in FLOAT_DTYPES:
@@ -237,12 +239,12 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return self.children()
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         for layer in self.children():
             x = layer(x)
         return x
 
-    def backward(self, grad_output):
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
         for layer in reversed(list(self.children())):
             grad_output = layer.backward(grad_output)
         return grad_output

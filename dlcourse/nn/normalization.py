@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from dlcourse.nn.module import Module, Parameter
 from dlcourse.validate import as_float_array, check_ndim, check_positive_int, check_same_dtype, check_size
@@ -138,7 +139,7 @@ class _BatchNorm(Module):
     _layout = ""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, *, bias: bool = True, dtype=np.float32):
+                 track_running_stats: bool = True, *, bias: bool = True, dtype: DTypeLike = np.float32):
         super().__init__()
         name = type(self).__name__
         self.num_features = check_positive_int(num_features, name, "num_features")
@@ -260,7 +261,7 @@ class LayerNorm(Module):
     """
 
     def __init__(self, normalized_shape: int | tuple, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, *, dtype=np.float32):
+                 bias: bool = True, *, dtype: DTypeLike = np.float32):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
         self.normalized_shape = tuple(check_positive_int(s, "LayerNorm", "normalized_shape entries") for s in shape)

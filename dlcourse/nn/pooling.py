@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import DTypeLike
 
-from dlcourse.nn.im2col import col2im, output_size, pad_input, pair, tap_slices
+from dlcourse.nn.im2col import IntOrPair, col2im, output_size, pad_input, pair, tap_slices
 from dlcourse.nn.module import Module
 from dlcourse.validate import as_float_array, check_ndim, check_positive_int
 
@@ -36,8 +37,8 @@ class PoolGeometry:
     sym_pad: tuple[int, int]  # (pH, pW), the padding asked for, the same on both sides
 
 
-def pool_geometry(x_shape: tuple, kernel_size, stride, padding, dilation, ceil_mode: bool,
-                  where: str) -> PoolGeometry:
+def pool_geometry(x_shape: tuple, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair,
+                  dilation: IntOrPair, ceil_mode: bool, where: str) -> PoolGeometry:
     """Check a pooling configuration against an input of shape (N, C, H, W); return the normalised geometry.
 
     Returns:
@@ -66,7 +67,8 @@ def _check_input(x, where: str) -> np.ndarray:
     return x
 
 
-def max_pool2d_forward(x: np.ndarray, kernel_size, *, stride=None, padding=0, dilation=1,
+def max_pool2d_forward(x: np.ndarray, kernel_size: IntOrPair, *, stride: IntOrPair | None = None,
+                       padding: IntOrPair = 0, dilation: IntOrPair = 1,
                        ceil_mode: bool = False) -> tuple[np.ndarray, tuple]:
     """The maximum of every window (padding never wins: it is -inf).
 
@@ -128,7 +130,8 @@ def _argmax_positions(tap: np.ndarray, xp_shape: tuple, geo: PoolGeometry) -> np
     return corner + offset[tap]
 
 
-def max_pool2d_forward_naive(x: np.ndarray, kernel_size, *, stride=None, padding=0) -> tuple[np.ndarray, tuple]:
+def max_pool2d_forward_naive(x: np.ndarray, kernel_size: IntOrPair, *, stride: IntOrPair | None = None,
+                             padding: IntOrPair = 0) -> tuple[np.ndarray, tuple]:
     """Max pooling as loops over images, channels and output pixels: slow, for teaching only.
 
     Args:
@@ -158,7 +161,8 @@ def max_pool2d_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
     return dxp[:, :, pad[0]:pad[0] + x.shape[2], pad[2]:pad[2] + x.shape[3]]
 
 
-def _avg_divisor(x_shape: tuple, geo: PoolGeometry, count_include_pad: bool, divisor_override) -> np.ndarray:
+def _avg_divisor(x_shape: tuple, geo: PoolGeometry, count_include_pad: bool,
+                 divisor_override: int | None) -> np.ndarray:
     """(H_out, W_out) divisors as torch counts them: the window clipped to the padded input (count_include_pad)
     or to the input itself."""
     if divisor_override is not None:
@@ -173,7 +177,8 @@ def _avg_divisor(x_shape: tuple, geo: PoolGeometry, count_include_pad: bool, div
     return np.outer(counts[0], counts[1]).astype(np.float64)
 
 
-def avg_pool2d_forward(x: np.ndarray, kernel_size, *, stride=None, padding=0, ceil_mode: bool = False,
+def avg_pool2d_forward(x: np.ndarray, kernel_size: IntOrPair, *, stride: IntOrPair | None = None,
+                       padding: IntOrPair = 0, ceil_mode: bool = False,
                        count_include_pad: bool = True, divisor_override: int | None = None) -> tuple[np.ndarray, tuple]:
     """The mean of every window, padding counted as zeros (count_include_pad) or left out, as torch.
 
@@ -224,7 +229,7 @@ def _tiled_backward(share: np.ndarray, x_shape: tuple, kernel: tuple) -> np.ndar
     return dx
 
 
-def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
+def _adaptive_matrix(size: int, out: int, dtype: DTypeLike) -> np.ndarray:
     """(out, size) averaging matrix: row i averages input[floor(i*size/out) : ceil((i+1)*size/out)], as torch."""
     i = np.arange(out)
     start, end = (i * size) // out, -((-(i + 1) * size) // out)
@@ -232,7 +237,8 @@ def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
-def adaptive_avg_pool2d_forward(x: np.ndarray, output_size=1) -> tuple[np.ndarray, tuple]:
+def adaptive_avg_pool2d_forward(x: np.ndarray, output_size: int | tuple[int | None, int | None] = 1
+                                ) -> tuple[np.ndarray, tuple]:
     """Average pooling to a fixed output size whatever the input size (1 gives global average pooling).
 
     Args:
@@ -265,7 +271,8 @@ class MaxPool2d(Module):
     """Max pooling with torch.nn.MaxPool2d's arguments (no return_indices). Shapes: (N, C, H, W) -> (N, C, H_out,
     W_out) with H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1 (ceil with ceil_mode)."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode: bool = False):
+    def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0,
+                 dilation: IntOrPair = 1, *, ceil_mode: bool = False):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, kernel_size if stride is None else stride, padding
         self.dilation, self.ceil_mode = dilation, ceil_mode
@@ -288,7 +295,8 @@ class MaxPool2d(Module):
 class AvgPool2d(Module):
     """Average pooling with torch.nn.AvgPool2d's arguments, including count_include_pad and divisor_override."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True,
+    def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: int | None = None):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, kernel_size if stride is None else stride, padding
@@ -314,7 +322,7 @@ class AdaptiveAvgPool2d(Module):
     """Average pooling to ``output_size`` (int or pair) whatever the input's H, W; AdaptiveAvgPool2d(1) is the global
     average pooling at the end of a ResNet. Shapes: (N, C, H, W) -> (N, C, *output_size)."""
 
-    def __init__(self, output_size):
+    def __init__(self, output_size: int | tuple[int | None, int | None]):
         super().__init__()
         self.output_size = output_size
 

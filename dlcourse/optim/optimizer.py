@@ -71,7 +71,7 @@ class Optimizer:
             for param in group["params"]:
                 param.zero_grad()
 
-    def step(self, closure: Callable[[], float] | None = None):
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """Update every parameter once from its ``.grad``.
 
         Args:

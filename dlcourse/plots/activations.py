@@ -7,13 +7,14 @@ vector-Jacobian product with ones, which for an elementwise function is its deri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 
-def plot_activations(layers: Mapping, *, x_range: float = 4.0, num_points: int = 401, axes=None) -> np.ndarray:
+def plot_activations(layers: Mapping, *, x_range: float = 4.0, num_points: int = 401,
+                     axes: Sequence[plt.Axes] | None = None) -> np.ndarray:
     """Draw every activation in one panel and every derivative in a second.
 
     Args:
@@ -43,7 +44,8 @@ def plot_activations(layers: Mapping, *, x_range: float = 4.0, num_points: int =
     return axes
 
 
-def plot_layer_histograms(activations: Mapping[str, list], *, bins: int = 50, axes=None) -> np.ndarray:
+def plot_layer_histograms(activations: Mapping[str, list], *, bins: int = 50, axes: Sequence[plt.Axes] | None = None
+                          ) -> np.ndarray:
     """One row per network, one panel per layer: the histogram of that layer's outputs over a batch.
 
     Args:

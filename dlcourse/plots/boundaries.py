@@ -12,6 +12,7 @@ from collections.abc import Callable
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
+from numpy.typing import ArrayLike, DTypeLike
 
 # the same colour for class k everywhere in the course: points and regions
 CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -33,7 +34,8 @@ def _new_axes(ax, title: str | None):
     return ax
 
 
-def plot_dataset(X, y=None, *, ax=None, title: str | None = None, size: float = 18, marker: str = "o"):
+def plot_dataset(X: ArrayLike, y: ArrayLike | None = None, *, ax: plt.Axes | None = None, title: str | None = None,
+                 size: float = 18, marker: str = "o") -> plt.Axes:
     """Scatter 2-D points, one colour per class.
 
     Args:
@@ -59,7 +61,8 @@ def plot_dataset(X, y=None, *, ax=None, title: str | None = None, size: float = 
     return ax
 
 
-def grid_points(X, *, resolution: int = 200, padding: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def grid_points(X: ArrayLike, *, resolution: int = 200, padding: float = 0.5
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A regular grid covering the data plus a margin.
 
     Args:
@@ -79,8 +82,9 @@ def _to_numpy(out) -> np.ndarray:
     return np.asarray(out)
 
 
-def predict_grid(predict: Callable, X, *, resolution: int = 200, padding: float = 0.5, dtype=None,
-                 threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+def predict_grid(predict: Callable, X: ArrayLike, *, resolution: int = 200, padding: float = 0.5,
+                 dtype: DTypeLike | None = None, threshold: float = 0.5
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Evaluate ``predict`` on a grid around X and turn its output into a class per grid point.
 
     Args:
@@ -115,9 +119,10 @@ def predict_grid(predict: Callable, X, *, resolution: int = 200, padding: float 
     return xx, yy, labels.astype(np.int64).reshape(shape), None if scores is None else scores.reshape(shape)
 
 
-def plot_decision_boundary(predict: Callable, X, y=None, *, ax=None, title: str | None = None,
-                           resolution: int = 200, padding: float = 0.5, dtype=None, threshold: float = 0.5,
-                           num_classes: int | None = None):
+def plot_decision_boundary(predict: Callable, X: ArrayLike, y: ArrayLike | None = None, *, ax: plt.Axes | None = None,
+                           title: str | None = None, resolution: int = 200, padding: float = 0.5,
+                           dtype: DTypeLike | None = None, threshold: float = 0.5, num_classes: int | None = None
+                           ) -> plt.Axes:
     """Shade the region each class gets, draw the boundary between them, and scatter the data on top.
 
     Args:

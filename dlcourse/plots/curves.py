@@ -6,10 +6,14 @@ plain dict such as ``{"loss": [...], "val_loss": [...]}``, so hand-written loops
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
+
+if TYPE_CHECKING:  # names used only in annotations
+    from dlcourse.history import History
 
 
 def _columns(history) -> tuple[list[int], dict[str, list[float]], int | None]:
@@ -39,7 +43,8 @@ def _panels(columns: Mapping[str, list[float]]) -> list[str]:
     return panels
 
 
-def plot_history(history, *, axes=None, title: str | None = None) -> np.ndarray:
+def plot_history(history: History | dict, *, axes: Sequence[plt.Axes] | None = None, title: str | None = None
+                 ) -> np.ndarray:
     """Draw one panel per quantity (loss, each metric, and the learning rate when a scheduler changed it).
 
     Args:

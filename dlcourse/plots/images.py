@@ -9,9 +9,11 @@ showing the picture twice.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def _to_numpy(array, where: str) -> np.ndarray:
@@ -23,7 +25,8 @@ def _to_numpy(array, where: str) -> np.ndarray:
     return array
 
 
-def image_grid(count: int, ncols: int, *, axes=None, cell: float = 1.4) -> np.ndarray:
+def image_grid(count: int, ncols: int, *, axes: Sequence[plt.Axes] | np.ndarray | None = None, cell: float = 1.4
+               ) -> np.ndarray:
     """``count`` Axes in rows of ``ncols`` (new figure unless ``axes`` is given); spare Axes are hidden.
 
     Returns:
@@ -55,8 +58,10 @@ def _as_displayable(images: np.ndarray, where: str) -> np.ndarray:
     raise ValueError(f"{where}: expected images (N, H, W), (N, 1, H, W) or (N, 3, H, W), got shape {images.shape}")
 
 
-def show_images(images, labels=None, *, predictions=None, class_names=None, ncols: int = 8, max_images: int = 32,
-                axes=None, cmap: str = "gray", title: str | None = None) -> np.ndarray:
+def show_images(images: ArrayLike, labels: ArrayLike | None = None, *, predictions: ArrayLike | None = None,
+                class_names: Sequence[str] | None = None, ncols: int = 8, max_images: int = 32,
+                axes: Sequence[plt.Axes] | np.ndarray | None = None, cmap: str = "gray", title: str | None = None
+                ) -> np.ndarray:
     """A grid of images, each titled with its label (and the prediction, red when it is wrong).
 
     Args:
@@ -86,7 +91,8 @@ def show_images(images, labels=None, *, predictions=None, class_names=None, ncol
     return axes
 
 
-def show_feature_maps(maps, *, ncols: int = 8, max_maps: int = 32, axes=None, cmap: str = "viridis",
+def show_feature_maps(maps: ArrayLike, *, ncols: int = 8, max_maps: int = 32,
+                      axes: Sequence[plt.Axes] | np.ndarray | None = None, cmap: str = "viridis",
                       title: str | None = None) -> np.ndarray:
     """Each channel of one image's activations as a picture with its own colour scale.
 
@@ -109,7 +115,8 @@ def show_feature_maps(maps, *, ncols: int = 8, max_maps: int = 32, axes=None, cm
     return axes
 
 
-def show_filters(weight, *, ncols: int = 8, max_filters: int = 32, axes=None, title: str | None = None) -> np.ndarray:
+def show_filters(weight: ArrayLike, *, ncols: int = 8, max_filters: int = 32,
+                 axes: Sequence[plt.Axes] | np.ndarray | None = None, title: str | None = None) -> np.ndarray:
     """A convolution's filters, one picture per output channel.
 
     One-channel filters use a diverging map centred at 0 (red positive, blue negative, one scale for all, so

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 from matplotlib.colors import LogNorm
+from numpy.typing import ArrayLike
 
 from dlcourse.nn.module import Parameter
 from dlcourse.validate import check_positive_int, check_rng
@@ -168,9 +170,9 @@ class Trajectory:
     diverged_at: int | None = None
 
 
-def run_optimizer(surface: Surface, optimizer: Callable, *, num_steps: int = 100, start=None,
+def run_optimizer(surface: Surface, optimizer: Callable, *, num_steps: int = 100, start: ArrayLike | None = None,
                   batch_size: int | None = None, rng: np.random.Generator | None = None,
-                  scheduler: Callable | None = None, **hyperparameters) -> Trajectory:
+                  scheduler: Callable | None = None, **hyperparameters: Any) -> Trajectory:
     """Drive a dlcourse optimizer over a surface: one Parameter of shape (2,), one step per mini-batch.
 
     Args:
@@ -212,7 +214,7 @@ def run_optimizer(surface: Surface, optimizer: Callable, *, num_steps: int = 100
     return Trajectory(np.array(points), np.array(losses))
 
 
-def plot_contours(surface: Surface, ax: plt.Axes | None = None, *, resolution: int = 160, levels: int = 25):
+def plot_contours(surface: Surface, ax: plt.Axes | None = None, *, resolution: int = 160, levels: int = 25) -> plt.Axes:
     """Filled contours of ``surface`` over its box, the minimum starred. Returns the axes."""
     ax = plt.gca() if ax is None else ax
     xs = np.linspace(*surface.xlim, resolution)
@@ -240,7 +242,7 @@ def clip_to_box(surface: Surface, point: np.ndarray) -> np.ndarray:
     return np.array([np.clip(point[0], *surface.xlim), np.clip(point[1], *surface.ylim)])
 
 
-def plot_trajectories(surface: Surface, trajectories: dict[str, Trajectory], ax: plt.Axes | None = None):
+def plot_trajectories(surface: Surface, trajectories: dict[str, Trajectory], ax: plt.Axes | None = None) -> plt.Axes:
     """Contours with one path per optimizer (label: Trajectory); a diverged run ends in a red cross. Returns ax."""
     ax = plot_contours(surface, ax)
     for index, (label, path) in enumerate(trajectories.items()):
@@ -256,7 +258,7 @@ def plot_trajectories(surface: Surface, trajectories: dict[str, Trajectory], ax:
 
 
 def animate_trajectories(surface: Surface, trajectories: dict[str, Trajectory], *, num_frames: int = 25,
-                         interval: int = 120, figsize=(4.5, 3.6)) -> FuncAnimation:
+                         interval: int = 120, figsize: tuple[float, float] = (4.5, 3.6)) -> FuncAnimation:
     """A race: every path grows together over ``num_frames`` frames. Render with ``animation.to_jshtml()``; each
     frame is a full image, so keep the frames few and small (JPEG frames, ``rcParams["animation.frame_format"]``,
     are about a third the size of PNG ones for shaded contours)."""

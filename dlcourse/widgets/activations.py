@@ -8,9 +8,12 @@ Every number drawn comes from dlcourse.nn: the curve is ``layer(x)``, the deriva
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+from numpy.typing import ArrayLike
 
 import dlcourse.nn as nn
 from dlcourse.widgets.base import Explorer
@@ -54,7 +57,7 @@ class ActivationExplorer(Explorer):
             once; sliders rescale them, so the picture is stable, and the same seed gives the same picture.
     """
 
-    def __init__(self, *, logits=(2.0, 1.0, 0.5, -0.5, -1.5), num_samples: int = 512, width: int = 64,
+    def __init__(self, *, logits: ArrayLike = (2.0, 1.0, 0.5, -0.5, -1.5), num_samples: int = 512, width: int = 64,
                  seed: int = 0):
         rng = np.random.default_rng(seed)
         self.logits = np.asarray(logits, dtype=np.float64)
@@ -100,7 +103,8 @@ class ActivationExplorer(Explorer):
         self.ax_softmax.set_ylim(0, 1)
         self.ax_softmax.set_ylabel("softmax(z / T)")
 
-    def redraw(self, activation, x_range, negative_slope, alpha, temperature, weight_scale) -> None:
+    def redraw(self, activation: str, x_range: float, negative_slope: float, alpha: float, temperature: float,
+               weight_scale: float) -> None:
         self.controls["negative_slope"].disabled = activation != "leaky_relu"
         self.controls["alpha"].disabled = activation != "elu"
         layer = make_activation(activation, negative_slope=negative_slope, alpha=alpha)
@@ -144,7 +148,7 @@ class ActivationExplorer(Explorer):
         self.ax_softmax.set_title(f"T = {temperature:.2f}: entropy {entropy:.2f} nats (max {np.log(len(probs)):.2f})")
 
 
-def activation_explorer(**kwargs) -> ActivationExplorer:
+def activation_explorer(**kwargs: Any) -> ActivationExplorer:
     """Sliders for an activation's curve, derivative, effect on a layer's outputs, and softmax temperature.
 
     Keyword arguments go to ActivationExplorer (``logits``, ``num_samples``, ``width``, ``seed``). In Jupyter, leave

@@ -6,6 +6,8 @@ new picture (tests do exactly that). In Jupyter, displaying the explorer shows t
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython import get_ipython
@@ -44,7 +46,7 @@ class Explorer:
             with self.output:
                 display(self.figure)
 
-    def redraw(self, **values) -> None:
+    def redraw(self, **values: Any) -> None:
         raise NotImplementedError
 
     @property

@@ -6,6 +6,8 @@ The output is computed by ``dlcourse.nn.functional.conv2d_forward``, the same fu
 
 from __future__ import annotations
 
+from typing import Any
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
@@ -83,7 +85,7 @@ class ConvolutionExplorer(Explorer):
             ax.set_xticks([])
             ax.set_yticks([])
 
-    def redraw(self, kernel, stride, padding, dilation) -> None:
+    def redraw(self, kernel: str, stride: int, padding: int, dilation: int) -> None:
         weights = np.asarray(KERNELS[kernel], dtype=np.float64)
         padded = np.pad(self.image, padding)
         self.input_artist.set_data(padded)
@@ -123,7 +125,7 @@ class ConvolutionExplorer(Explorer):
         self.figure.suptitle(self.arithmetic, fontsize=10)
 
 
-def convolution_explorer(**kwargs) -> ConvolutionExplorer:
+def convolution_explorer(**kwargs: Any) -> ConvolutionExplorer:
     """Sliders for a 2-D convolution: kernel, stride, padding and dilation, and the output map they give.
 
     Keyword arguments go to ConvolutionExplorer (``image``). In Jupyter, leave it as the last expression of a cell;

@@ -8,6 +8,9 @@ the title says at which step, and no overflow warning is printed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
@@ -28,7 +31,7 @@ OPTIMIZERS = ("SGD", "Nesterov", "RMSprop", "Adam")
 GAP_FLOOR = 1e-12  # the loss panel is logarithmic: gaps below this are drawn at the floor
 
 
-def make_optimizer(name: str, lr: float, momentum: float):
+def make_optimizer(name: str, lr: float, momentum: float) -> Callable[[list], optim.Optimizer]:
     """A callable ``params -> Optimizer`` for ``name`` in OPTIMIZERS; ``momentum`` is Adam's beta1.
 
     Nesterov needs momentum > 0, so at momentum 0 it is plain SGD (which it then equals).
@@ -97,7 +100,7 @@ class LearningRateExplorer(Explorer):
                                           clip_on=False, zorder=5)  # on the box edge: keep it whole
         self._drawn_surface = name
 
-    def redraw(self, surface, optimizer, lr, momentum, batch_size, num_steps) -> None:
+    def redraw(self, surface: str, optimizer: str, lr: float, momentum: float, batch_size: int, num_steps: int) -> None:
         self.surface = self._surfaces[surface]
         if surface != self._drawn_surface:
             self._draw_surface(surface)
@@ -130,7 +133,7 @@ class LearningRateExplorer(Explorer):
             self.ax_loss.set_title(f"after {len(gap) - 1} steps: f - f_min = {gap[-1]:.2g}", color="black")
 
 
-def learning_rate_explorer(**kwargs) -> LearningRateExplorer:
+def learning_rate_explorer(**kwargs: Any) -> LearningRateExplorer:
     """Sliders for the learning rate, momentum and batch size of an optimizer running on a 2-D loss surface.
 
     Keyword arguments go to LearningRateExplorer (``seed``). In Jupyter, leave it as the last expression of a cell;
