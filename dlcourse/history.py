@@ -17,8 +17,10 @@ class EarlyStopping:
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs in a row.
 
     Args:
-        patience: epochs without improvement to tolerate (>= 1). min_delta: the smallest change that counts.
-        mode: "min" (losses) or "max" (accuracies). restore_best: at the end of fit, load the best epoch's weights.
+        patience: epochs without improvement to tolerate (>= 1).
+        min_delta: the smallest change that counts.
+        mode: "min" (losses) or "max" (accuracies).
+        restore_best: at the end of fit, load the best epoch's weights.
         monitor: the History key to watch, "val_loss" by default ("loss" watches the training loss).
     """
 

@@ -85,9 +85,10 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, labels: ArrayLike | N
     """Counts C[i, j] of samples with true label labels[i] predicted as labels[j].
 
     Args:
-        y_true: (N,) true labels. y_pred: (N,) predicted labels.
-        labels: (K,) the classes, in the order of rows and columns; default: sorted union of both arrays.
-            Samples whose true or predicted label is not in ``labels`` are left out (as scikit-learn does).
+        y_true: (N,) true labels.
+        y_pred: (N,) predicted labels.
+        labels: (K,) the classes, in the order of rows and columns; default: sorted union of both arrays. Samples
+            whose true or predicted label is not in ``labels`` are left out (as scikit-learn does).
         normalize: None (counts), "true" (rows sum to 1), "pred" (columns sum to 1) or "all" (all sum to 1).
     Returns:
         (K, K) array: int64 counts, or float64 when normalized (0 where a row/column is empty).
@@ -169,10 +170,11 @@ def precision(y_true: ArrayLike, y_pred: ArrayLike, *, pos_label: Any = 1, avera
     """Of the samples predicted positive, the fraction that are: tp / (tp + fp).
 
     Args:
-        y_true: (N,) true labels. y_pred: (N,) predicted labels.
+        y_true: (N,) true labels.
+        y_pred: (N,) predicted labels.
         pos_label: the positive class when average="binary" (labels must then take at most 2 values).
-        average: "binary" (the positive class only), "macro" (unweighted mean over the classes in either array)
-            or None (one score per class, classes sorted).
+        average: "binary" (the positive class only), "macro" (unweighted mean over the classes in either array) or None
+            (one score per class, classes sorted).
         zero_division: the score when tp + fp = 0 (0.0, 1.0 or np.nan; NaN is left out of the macro mean).
     Returns:
         A float, or (K,) scores when average is None.
@@ -217,7 +219,8 @@ def roc_curve(y_true: ArrayLike, y_score: ArrayLike, *, pos_label: Any | None = 
     or its area); scikit-learn's rule is used, so the arrays match its output element for element.
 
     Args:
-        y_true: (N,) binary labels. y_score: (N,) scores, higher meaning "more positive" (probabilities or logits).
+        y_true: (N,) binary labels.
+        y_score: (N,) scores, higher meaning "more positive" (probabilities or logits).
         pos_label: the positive class; None means 1, allowed when the labels are {0, 1} or {-1, 1}.
         drop_intermediate: drop collinear points (default True, as scikit-learn).
     Returns:
@@ -257,7 +260,8 @@ def auc(x: ArrayLike, y: ArrayLike) -> float:
     """Area under a curve by the trapezoidal rule; ``x`` must be monotonic (increasing or decreasing).
 
     Args:
-        x: (T,) with T >= 2, e.g. fpr. y: (T,), e.g. tpr.
+        x: (T,) with T >= 2, e.g. fpr.
+        y: (T,), e.g. tpr.
     Returns:
         The area (positive for decreasing x too, as scikit-learn).
     """
@@ -332,7 +336,8 @@ def r2_score(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     force_finite convention). For (N, M) the per-output scores are averaged.
 
     Args:
-        y_true: (N,) or (N, M), N >= 2. y_pred: the same shape.
+        y_true: (N,) or (N, M), N >= 2.
+        y_pred: the same shape.
     Returns:
         A float <= 1 (negative when worse than the mean).
     """

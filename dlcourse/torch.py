@@ -192,16 +192,21 @@ def fit(model: torch.nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimi
     """Train a torch model: per batch forward, loss, ``zero_grad``, ``backward``, ``step``; validate each epoch.
 
     Args:
-        model: a torch.nn.Module; it is moved to ``device`` in place (the optimizer keeps working, since moving
-            keeps the same Parameter objects). loss_fn: e.g. torch.nn.CrossEntropyLoss(), returning a scalar.
+        model: a torch.nn.Module; it is moved to ``device`` in place (the optimizer keeps working, since moving keeps
+            the same Parameter objects).
+        loss_fn: e.g. torch.nn.CrossEntropyLoss(), returning a scalar.
         optimizer: a torch.optim optimizer over ``model.parameters()``.
-        train_loader, val_loader: iterables of (xb, yb): torch DataLoaders, or dlcourse's NumPy DataLoader (NumPy
-            batches are converted, see TorchStepper), xb (N, ...), yb (N,) or (N, ...).
-        epochs: the number of passes. device: None for ``device()`` (cuda when available).
-        metrics: None, ["accuracy"], or {name: function(target, output) -> float} on NumPy arrays, so the same
-            metric functions serve the NumPy loop. early_stopping: an EarlyStopping, or None.
-        progress: show a tqdm progress bar (False prints nothing). scheduler: a torch.optim.lr_scheduler, stepped
-            once per epoch (ReduceLROnPlateau gets the monitored value).
+        train_loader: iterables of (xb, yb): torch DataLoaders, or dlcourse's NumPy DataLoader (NumPy batches are
+            converted, see TorchStepper), xb (N, ...), yb (N,) or (N, ...).
+        val_loader: iterables of (xb, yb): torch DataLoaders, or dlcourse's NumPy DataLoader (NumPy batches are
+            converted, see TorchStepper), xb (N, ...), yb (N,) or (N, ...).
+        epochs: the number of passes.
+        device: None for ``device()`` (cuda when available).
+        metrics: None, ["accuracy"], or {name: function(target, output) -> float} on NumPy arrays, so the same metric
+            functions serve the NumPy loop.
+        early_stopping: an EarlyStopping, or None.
+        progress: show a tqdm progress bar (False prints nothing).
+        scheduler: a torch.optim.lr_scheduler, stepped once per epoch (ReduceLROnPlateau gets the monitored value).
     Returns:
         A History: "loss", "val_loss", each metric and "val_" + metric, "lr", one value per epoch.
     Raises:

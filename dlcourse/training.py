@@ -95,8 +95,9 @@ class Stepper:
     """How to run one batch of a NumPy dlcourse.nn model; ``dlcourse.torch`` subclasses it for torch models.
 
     Args:
-        model: a dlcourse.nn.Module. loss_fn: a loss module (``loss_fn(output, target)``, then
-            ``loss_fn.backward()``). optimizer: anything with ``zero_grad()`` and ``step()``; None to evaluate only.
+        model: a dlcourse.nn.Module.
+        loss_fn: a loss module (``loss_fn(output, target)``, then ``loss_fn.backward()``).
+        optimizer: anything with ``zero_grad()`` and ``step()``; None to evaluate only.
     """
 
     def __init__(self, model: Module, loss_fn: Module | None = None, optimizer: Optimizer | None = None):
@@ -286,13 +287,18 @@ def fit(model: Module, loss_fn: Module, optimizer: Optimizer, train_loader: Iter
     """Train a dlcourse.nn model with the loop in the module docstring.
 
     Args:
-        model: a dlcourse.nn.Module, (N, ...) -> (N, ...) outputs. loss_fn: a dlcourse.nn loss returning a scalar.
+        model: a dlcourse.nn.Module, (N, ...) -> (N, ...) outputs.
+        loss_fn: a dlcourse.nn loss returning a scalar.
         optimizer: a dlcourse.optim optimizer over ``model.parameters()``.
-        train_loader, val_loader: iterables of (xb, yb) NumPy batches, xb (N, ...) and yb (N, ...); the
-            training loader is iterated once per epoch (shuffle it), the validation one after each epoch.
-        epochs: the number of passes. metrics: None, ["accuracy"], or {name: function(target, output) -> float}.
+        train_loader: iterables of (xb, yb) NumPy batches, xb (N, ...) and yb (N, ...); the training loader is iterated
+            once per epoch (shuffle it), the validation one after each epoch.
+        val_loader: iterables of (xb, yb) NumPy batches, xb (N, ...) and yb (N, ...); the training loader is iterated
+            once per epoch (shuffle it), the validation one after each epoch.
+        epochs: the number of passes.
+        metrics: None, ["accuracy"], or {name: function(target, output) -> float}.
         early_stopping: an EarlyStopping, or None to run every epoch.
-        progress: show a tqdm progress bar (False prints nothing). scheduler: stepped once per epoch.
+        progress: show a tqdm progress bar (False prints nothing).
+        scheduler: stepped once per epoch.
     Returns:
         A History with "loss", "val_loss", each metric and "val_" + metric, and "lr", one value per epoch.
     Raises:

@@ -34,7 +34,8 @@ def mse_loss(prediction: Tensor, target: Tensor | ArrayLike) -> Tensor:
     """Mean squared error, mean((prediction - target)^2).
 
     Args:
-        prediction: (*) any shape. target: array-like or Tensor of the same shape.
+        prediction: (*) any shape.
+        target: array-like or Tensor of the same shape.
     Returns:
         A scalar Tensor.
     """

@@ -24,7 +24,10 @@ def shift_images(images: np.ndarray, dy: np.ndarray, dx: np.ndarray, *, fill: fl
     """Move image i down by dy[i] and right by dx[i] pixels (negative: up/left); uncovered pixels get ``fill``.
 
     Args:
-        images: (N, H, W) or (N, C, H, W). dy, dx: (N,) integer shifts. fill: value of uncovered pixels.
+        images: (N, H, W) or (N, C, H, W).
+        dy: (N,) integer shifts.
+        dx: (N,) integer shifts.
+        fill: value of uncovered pixels.
     Returns:
         The shifted images, the input's shape and dtype.
     """
@@ -50,7 +53,9 @@ def random_shift(images: np.ndarray, max_shift: int, *, rng: np.random.Generator
     """Shift each image by integers dy, dx drawn uniformly from [-max_shift, max_shift].
 
     Args:
-        images: (N, H, W) or (N, C, H, W). max_shift: the largest shift, >= 0. rng: the Generator.
+        images: (N, H, W) or (N, C, H, W).
+        max_shift: the largest shift, >= 0.
+        rng: the Generator.
     Returns:
         The shifted images, the input's shape and dtype.
     """
@@ -67,7 +72,9 @@ def random_flip(images: np.ndarray, *, rng: np.random.Generator, p: float = 0.5,
     """Mirror each image with probability p, left-right ("horizontal") or top-bottom ("vertical").
 
     Args:
-        images: (N, H, W) or (N, C, H, W). rng: the Generator. p: probability of flipping each image.
+        images: (N, H, W) or (N, C, H, W).
+        rng: the Generator.
+        p: probability of flipping each image.
         direction: "horizontal" (reverse the W axis) or "vertical" (reverse the H axis).
     Returns:
         The images, those drawn flipped; the input's shape and dtype.
@@ -89,8 +96,10 @@ def add_noise(images: np.ndarray, std: float, *, rng: np.random.Generator,
     """Add independent Gaussian noise N(0, std^2) to every pixel, optionally clipped to a range.
 
     Args:
-        images: any float array, e.g. (N, H, W). std: the noise's standard deviation, >= 0.
-        rng: the Generator. clip: (low, high) to keep pixels in their valid range, or None.
+        images: any float array, e.g. (N, H, W).
+        std: the noise's standard deviation, >= 0.
+        rng: the Generator.
+        clip: (low, high) to keep pixels in their valid range, or None.
     Returns:
         The noisy images, the input's shape and dtype.
     """

@@ -62,7 +62,9 @@ def train_val_test_split(*arrays: np.ndarray, val_size: float | int = 0.15, test
 
     Args:
         *arrays: one or more arrays with the same length N along axis 0 (e.g. X (N, D) and y (N,)).
-        val_size, test_size: fractions in [0, 1) (rounded to the nearest count) or counts; 0 gives an empty part.
+        val_size: the validation part: a fraction in [0, 1) (rounded to the nearest count) or a count; 0 gives an
+            empty part.
+        test_size: the test part, in the same way.
         stratify: None, or (N,) labels whose proportions each part keeps: each class's count in each part is within
             one sample of its proportional share in the test part and within two in the others.
         rng: the Generator that shuffles.
@@ -169,7 +171,8 @@ def one_hot(y: ArrayLike, num_classes: int | None = None, *, dtype: DTypeLike = 
     """Class indices to indicator vectors, as torch.nn.functional.one_hot (but float by default).
 
     Args:
-        y: (*) integer labels in 0..K-1, any shape. num_classes: K; None means max(y) + 1.
+        y: (*) integer labels in 0..K-1, any shape.
+        num_classes: K; None means max(y) + 1.
         dtype: the output dtype (float64 default, so it can be a target of MSELoss directly).
     Returns:
         (*, K) array with a single 1 per row.

@@ -35,7 +35,7 @@ def pad_sequences(sequences: Sequence, *, padding_value: float = 0, padding_side
         sequences: N arrays (or lists) of shape (L_i, *), e.g. lists of token ids.
         padding_value: what fills the positions beyond each sequence's end.
         padding_side: "right" (pad after the sequence) or "left" (pad before; the last items line up).
-        max_length: T; longer sequences keep their first T items. None: T = max L_i.
+        max_length: T; longer sequences keep their first T items (None: T = max L_i).
     Returns:
         padded: (N, T, *) with the sequences' common dtype. lengths: (N,) int64, the (truncated) lengths.
     """
@@ -61,7 +61,9 @@ def padding_mask(lengths: np.ndarray, max_length: int | None = None, *, padding_
     """Which positions hold real items.
 
     Args:
-        lengths: (N,) ints. max_length: T (default max(lengths)). padding_side: as in pad_sequences.
+        lengths: (N,) ints.
+        max_length: T (default max(lengths)).
+        padding_side: as in pad_sequences.
     Returns:
         mask: (N, T) bool, True at real positions.
     """

@@ -21,7 +21,9 @@ def _signed_distance(name: str, u: np.ndarray, v: np.ndarray, r: np.ndarray) -> 
     """Signed distance (approximate for the polygons) of points (u, v) to a shape of radius r centred at 0.
 
     Args:
-        u, v: (n, H, W) coordinates in each shape's rotated frame. r: (n, 1, 1) radii.
+        u: (n, H, W) coordinates in each shape's rotated frame.
+        v: (n, H, W) coordinates in each shape's rotated frame.
+        r: (n, 1, 1) radii.
     Returns:
         (n, H, W), negative inside the shape.
     """
@@ -48,8 +50,12 @@ def render_shapes(names: list[str] | tuple[str, ...], labels: np.ndarray, center
     """Draw one white shape per image on a black background, without noise.
 
     Args:
-        names: the shape of each class. labels: (N,) class indices. centers: (N, 2) (x, y) in [-1, 1].
-        radii: (N,) in units of half the image width. angles: (N,) rotations in radians. size: H = W in pixels.
+        names: the shape of each class.
+        labels: (N,) class indices.
+        centers: (N, 2) (x, y) in [-1, 1].
+        radii: (N,) in units of half the image width.
+        angles: (N,) rotations in radians.
+        size: H = W in pixels.
     Returns:
         (N, size, size) float32 intensities in [0, 1]; row 0 is the top (y = -1).
     """

@@ -46,7 +46,10 @@ def make_moons(n_samples: int = 200, *, noise: float = 0.1, rng: np.random.Gener
     """Two interleaved half circles: class 0 the upper arc centred at (0, 0), class 1 the lower one at (1, 0.5).
 
     Args:
-        n_samples: N >= 2. noise: std of the Gaussian noise. rng: the Generator. shuffle: mix the rows.
+        n_samples: N >= 2.
+        noise: std of the Gaussian noise.
+        rng: the Generator.
+        shuffle: mix the rows.
     Returns:
         X: (N, 2) float64. y: (N,) int64 in {0, 1}.
     """
@@ -62,7 +65,11 @@ def make_circles(n_samples: int = 200, *, noise: float = 0.05, factor: float = 0
     """A ring (class 0, radius 1) around a smaller ring (class 1, radius ``factor``): no line separates them.
 
     Args:
-        n_samples: N >= 2. noise: std of the noise. factor: inner radius, in (0, 1). rng, shuffle: as make_moons.
+        n_samples: N >= 2.
+        noise: std of the noise.
+        factor: inner radius, in (0, 1).
+        rng: as make_moons.
+        shuffle: as make_moons.
     Returns:
         X: (N, 2) float64. y: (N,) int64 in {0, 1}.
     """
@@ -83,8 +90,12 @@ def make_spirals(n_samples: int = 300, *, n_arms: int = 2, noise: float = 0.05, 
     A point at fraction t in [0, 1] along its arm sits at radius 0.1 + 0.9 t and angle 2 pi (turns t + k / K).
 
     Args:
-        n_samples: N >= K. n_arms: K >= 2. noise: std of the noise. turns: how many times each arm winds.
-        rng, shuffle: as make_moons.
+        n_samples: N >= K.
+        n_arms: K >= 2.
+        noise: std of the noise.
+        turns: how many times each arm winds.
+        rng: as make_moons.
+        shuffle: as make_moons.
     Returns:
         X: (N, 2) float64 within about the unit disc. y: (N,) int64 in 0..K-1.
     """
@@ -105,7 +116,10 @@ def make_xor(n_samples: int = 200, *, noise: float = 0.15, rng: np.random.Genera
     Class 0 sits at (0, 0) and (1, 1), class 1 at (0, 1) and (1, 0): no single line separates them.
 
     Args:
-        n_samples: N >= 4. noise: std of each cluster. rng, shuffle: as make_moons.
+        n_samples: N >= 4.
+        noise: std of each cluster.
+        rng: as make_moons.
+        shuffle: as make_moons.
     Returns:
         X: (N, 2) float64. y: (N,) int64 in {0, 1}.
     """
@@ -122,8 +136,12 @@ def make_blobs(n_samples: int = 300, *, centers: int | np.ndarray = 3, noise: fl
     """Gaussian clusters, one per class.
 
     Args:
-        n_samples: N >= K. centers: K (centres drawn uniformly in ``box`` x ``box``) or a (K, 2) array of centres.
-        noise: the std of every cluster. box: (low, high) for drawn centres. rng, shuffle: as make_moons.
+        n_samples: N >= K.
+        centers: K (centres drawn uniformly in ``box`` x ``box``) or a (K, 2) array of centres.
+        noise: the std of every cluster.
+        box: (low, high) for drawn centres.
+        rng: as make_moons.
+        shuffle: as make_moons.
     Returns:
         X: (N, 2) float64. y: (N,) int64 in 0..K-1.
     """
@@ -151,8 +169,11 @@ def make_regression_curve(n_samples: int = 100, *, noise: float = 0.2, x_range: 
     """A 1-D regression task: x uniform in ``x_range``, y = fn(x) + noise * N(0, 1).
 
     Args:
-        n_samples: N >= 1. noise: std of the noise on y. x_range: (low, high). fn: the true function
-            (default ``smooth_curve``). rng: the Generator.
+        n_samples: N >= 1.
+        noise: std of the noise on y.
+        x_range: (low, high).
+        fn: the true function (default ``smooth_curve``).
+        rng: the Generator.
     Returns:
         X: (N, 1) float64 inputs (a column, ready for Linear(1, ...)). y: (N,) float64 targets.
     """

@@ -22,43 +22,95 @@ _GELU_CUBIC = 0.044715  # the constant of the tanh approximation (Hendrycks and 
 
 
 def relu_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """max(x, 0). x: any shape -> out: the same shape."""
+    """max(x, 0).
+
+    Args:
+        x: any shape.
+    Returns:
+        out: x's shape.
+        cache: what relu_backward needs.
+    """
     return np.maximum(x, 0), (x,)
 
 
 def relu_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dx = dout * [x > 0] (the derivative at 0 is taken as 0, as in PyTorch). dout, dx: x's shape."""
+    """dx = dout * [x > 0] (the derivative at 0 is taken as 0, as in PyTorch).
+
+    Args:
+        dout: x's shape, the gradient with respect to the output.
+        cache: from relu_forward.
+    Returns:
+        dx: x's shape.
+    """
     (x,) = cache
     return dout * (x > 0)
 
 
 def leaky_relu_forward(x: np.ndarray, negative_slope: float = 0.01) -> tuple[np.ndarray, tuple]:
-    """x for x > 0, negative_slope * x otherwise. x: any shape -> out: the same shape."""
+    """x for x > 0, negative_slope * x otherwise.
+
+    Args:
+        x: any shape.
+        negative_slope: the slope for x <= 0.
+    Returns:
+        out: x's shape.
+        cache: what leaky_relu_backward needs.
+    """
     return np.where(x > 0, x, x * x.dtype.type(negative_slope)), (x, negative_slope)
 
 
 def leaky_relu_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dx = dout for x > 0, negative_slope * dout otherwise. dout, dx: x's shape."""
+    """dx = dout for x > 0, negative_slope * dout otherwise.
+
+    Args:
+        dout: x's shape, the gradient with respect to the output.
+        cache: from leaky_relu_forward.
+    Returns:
+        dx: x's shape.
+    """
     x, negative_slope = cache
     return np.where(x > 0, dout, dout * x.dtype.type(negative_slope))
 
 
 def elu_forward(x: np.ndarray, alpha: float = 1.0) -> tuple[np.ndarray, tuple]:
-    """x for x > 0, alpha * (exp(x) - 1) otherwise. x: any shape -> out: the same shape."""
+    """x for x > 0, alpha * (exp(x) - 1) otherwise.
+
+    Args:
+        x: any shape.
+        alpha: the limit -alpha for x -> -inf.
+    Returns:
+        out: x's shape.
+        cache: what elu_backward needs.
+    """
     # expm1 only sees x <= 0: exp of a large positive x would overflow in the branch np.where throws away
     negative = x.dtype.type(alpha) * np.expm1(np.minimum(x, 0))
     return np.where(x > 0, x, negative), (x, alpha)
 
 
 def elu_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dx = dout for x > 0, dout * alpha * exp(x) otherwise. dout, dx: x's shape."""
+    """dx = dout for x > 0, dout * alpha * exp(x) otherwise.
+
+    Args:
+        dout: x's shape, the gradient with respect to the output.
+        cache: from elu_forward.
+    Returns:
+        dx: x's shape.
+    """
     x, alpha = cache
     return np.where(x > 0, dout, dout * x.dtype.type(alpha) * np.exp(np.minimum(x, 0)))
 
 
 def gelu_forward(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, tuple]:
     """x * Phi(x), Phi the standard normal CDF; ``approximate="tanh"`` uses
-    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). x: any shape -> out: the same shape."""
+    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+
+    Args:
+        x: any shape.
+        approximate: "none" (exact, with erf) or "tanh".
+    Returns:
+        out: x's shape.
+        cache: what gelu_backward needs.
+    """
     check_choice(approximate, ("none", "tanh"), "gelu_forward", "approximate")
     if approximate == "tanh":
         t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x**3))
@@ -68,7 +120,14 @@ def gelu_forward(x: np.ndarray, approximate: str = "none") -> tuple[np.ndarray, 
 
 
 def gelu_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dx = dout * (Phi(x) + x phi(x)) (or the derivative of the tanh form). dout, dx: x's shape."""
+    """dx = dout * (Phi(x) + x phi(x)) (or the derivative of the tanh form).
+
+    Args:
+        dout: x's shape, the gradient with respect to the output.
+        cache: from gelu_forward.
+    Returns:
+        dx: x's shape.
+    """
     x, approximate, saved = cache
     if approximate == "tanh":
         t = saved
@@ -85,46 +144,95 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """1 / (1 + exp(-x)), computed without overflow. x: any shape -> out: the same shape."""
+    """1 / (1 + exp(-x)), computed without overflow.
+
+    Args:
+        x: any shape.
+    Returns:
+        out: x's shape.
+        cache: what sigmoid_backward needs.
+    """
     out = _stable_sigmoid(x)
     return out, (out,)
 
 
 def sigmoid_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dx = dout * s (1 - s), with s the forward output. dout, dx: x's shape."""
+    """dx = dout * s (1 - s), with s the forward output.
+
+    Args:
+        dout: x's shape, the gradient with respect to the output.
+        cache: from sigmoid_forward.
+    Returns:
+        dx: x's shape.
+    """
     (out,) = cache
     return dout * out * (1 - out)
 
 
 def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """tanh(x). x: any shape -> out: the same shape."""
+    """tanh(x).
+
+    Args:
+        x: any shape.
+    Returns:
+        out: x's shape.
+        cache: what tanh_backward needs.
+    """
     out = np.tanh(x)
     return out, (out,)
 
 
 def tanh_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dx = dout * (1 - tanh(x)^2). dout, dx: x's shape."""
+    """dx = dout * (1 - tanh(x)^2).
+
+    Args:
+        dout: x's shape, the gradient with respect to the output.
+        cache: from tanh_forward.
+    Returns:
+        dx: x's shape.
+    """
     (out,) = cache
     return dout * (1 - out**2)
 
 
 def silu_forward(x: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """x * sigmoid(x) (also called Swish). x: any shape -> out: the same shape."""
+    """x * sigmoid(x) (also called Swish).
+
+    Args:
+        x: any shape.
+    Returns:
+        out: x's shape.
+        cache: what silu_backward needs.
+    """
     s = _stable_sigmoid(x)
     return x * s, (x, s)
 
 
 def silu_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dx = dout * s (1 + x (1 - s)), s = sigmoid(x). dout, dx: x's shape."""
+    """dx = dout * s (1 + x (1 - s)), s = sigmoid(x).
+
+    Args:
+        dout: x's shape, the gradient with respect to the output.
+        cache: from silu_forward.
+    Returns:
+        dx: x's shape.
+    """
     x, s = cache
     return dout * s * (1 + x * (1 - s))
 
 
 def softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple]:
-    """exp(x_i) / sum_j exp(x_j) along ``dim``. x: any shape (at least 1-D) -> out: the same shape.
+    """exp(x_i) / sum_j exp(x_j) along ``dim``.
 
     Subtracting the maximum first changes nothing mathematically (the factor exp(-max) cancels) but keeps every
     exponent <= 0, so nothing overflows and the largest term is exactly 1.
+
+    Args:
+        x: any shape, at least 1-D, e.g. (N, K) logits.
+        dim: the axis that sums to 1.
+    Returns:
+        out: x's shape.
+        cache: what softmax_backward needs.
     """
     e = np.exp(x - x.max(axis=dim, keepdims=True))
     out = e / e.sum(axis=dim, keepdims=True)
@@ -132,15 +240,28 @@ def softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple]:
 
 
 def softmax_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dx = y * (dout - sum(dout * y)) along ``dim``, the Jacobian-vector product without the (K, K) Jacobian."""
+    """dx = y * (dout - sum(dout * y)) along ``dim``, the Jacobian-vector product without the (K, K) Jacobian.
+
+    Args:
+        dout: x's shape, the gradient with respect to the output y.
+        cache: from softmax_forward.
+    Returns:
+        dx: x's shape.
+    """
     out, dim = cache
     return out * (dout - np.sum(dout * out, axis=dim, keepdims=True))
 
 
 def log_softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple]:
     """x_i - log sum_j exp(x_j) along ``dim`` (the log-sum-exp trick: shift by the max before exponentiating).
+    Exact even where softmax underflows to 0.
 
-    x: any shape (at least 1-D) -> out: the same shape. Exact even where softmax underflows to 0.
+    Args:
+        x: any shape, at least 1-D, e.g. (N, K) logits.
+        dim: the axis of the classes.
+    Returns:
+        out: x's shape.
+        cache: what log_softmax_backward needs.
     """
     shifted = x - x.max(axis=dim, keepdims=True)
     out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
@@ -148,7 +269,14 @@ def log_softmax_forward(x: np.ndarray, dim: int = -1) -> tuple[np.ndarray, tuple
 
 
 def log_softmax_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dx = dout - softmax(x) * sum(dout) along ``dim``. dout, dx: x's shape."""
+    """dx = dout - softmax(x) * sum(dout) along ``dim``.
+
+    Args:
+        dout: x's shape, the gradient with respect to the output.
+        cache: from log_softmax_forward.
+    Returns:
+        dx: x's shape.
+    """
     out, dim = cache
     return dout - np.exp(out) * np.sum(dout, axis=dim, keepdims=True)
 
@@ -189,7 +317,12 @@ class ReLU(_Activation):
 
 
 class LeakyReLU(_Activation):
-    """x for x > 0, negative_slope * x otherwise. Shapes: any -> the same."""
+    """x for x > 0, negative_slope * x otherwise. Shapes: any -> the same.
+
+    Args:
+        negative_slope: the slope for x <= 0.
+        inplace: accepted for torch compatibility; the output is always a new array.
+    """
 
     _forward, _backward = staticmethod(leaky_relu_forward), staticmethod(leaky_relu_backward)
 
@@ -202,7 +335,12 @@ class LeakyReLU(_Activation):
 
 
 class ELU(_Activation):
-    """x for x > 0, alpha * (exp(x) - 1) otherwise. Shapes: any -> the same."""
+    """x for x > 0, alpha * (exp(x) - 1) otherwise. Shapes: any -> the same.
+
+    Args:
+        alpha: the limit -alpha for x -> -inf.
+        inplace: accepted for torch compatibility; the output is always a new array.
+    """
 
     _forward, _backward = staticmethod(elu_forward), staticmethod(elu_backward)
 
@@ -228,7 +366,11 @@ class GELU(_Activation):
 
 
 class SiLU(_Activation):
-    """x * sigmoid(x). Shapes: any -> the same."""
+    """x * sigmoid(x). Shapes: any -> the same.
+
+    Args:
+        inplace: accepted for torch compatibility; the output is always a new array.
+    """
 
     _forward, _backward = staticmethod(silu_forward), staticmethod(silu_backward)
 

@@ -51,7 +51,8 @@ def clip_grad_norm_(parameters: Iterable[Parameter] | Parameter, max_norm: float
 
     Args:
         parameters: one Parameter or an iterable of them; each ``.grad`` (any shape) is rescaled in place.
-        max_norm: the largest total norm allowed. norm_type: p of the p-norm (2.0 default), or 'inf'.
+        max_norm: the largest total norm allowed.
+        norm_type: p of the p-norm (2.0 default), or 'inf'.
         error_if_nonfinite: raise a ValueError if the total norm is nan or inf (else the grads become nan).
     Returns:
         The total norm of the gradients *before* clipping, a Python float.

@@ -112,7 +112,17 @@ def conv2d_forward_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | N
                          padding: Padding = 0, dilation: IntOrPair = 1, groups: int = 1) -> tuple[np.ndarray, tuple]:
     """The definition as loops over images, output channels and output pixels: slow, for teaching only.
 
-    Same arguments, shapes and result as conv2d_forward.
+    Args:
+        x: (N, C, H, W).
+        weight: (M, C/groups, kH, kW).
+        bias: (M,) or None.
+        stride: int or (sH, sW).
+        padding: int, (pH, pW), (top, bottom, left, right), "valid" or "same".
+        dilation: int or (dH, dW).
+        groups: channels split into this many independent groups.
+    Returns:
+        out: (N, M, H_out, W_out), as conv2d_forward.
+        cache: what conv2d_backward_naive needs.
     """
     geo = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d_forward_naive")
     (sH, sW), (dH, dW), (H_out, W_out) = geo.stride, geo.dilation, geo.out_hw
@@ -158,11 +168,13 @@ class Conv2d(Module):
     """2-D convolution layer with torch.nn.Conv2d's arguments, parameter shapes and initialisation.
 
     Args:
-        in_channels: C. out_channels: M. kernel_size: int or (kH, kW).
-        stride, padding ("valid", "same", int or pair), dilation, groups, bias: as in torch.
+        in_channels: C.
+        out_channels: M.
+        kernel_size: int or (kH, kW). stride, padding ("valid", "same", int or pair), dilation, groups, bias: as in
+            torch.
         padding_mode: only "zeros" (the default in torch).
-        rng: Generator for the initial weights: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = C/groups*kH*kW
-            for weight and bias (torch's kaiming_uniform_(a=sqrt(5))).
+        rng: Generator for the initial weights: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = C/groups*kH*kW for
+            weight and bias (torch's kaiming_uniform_(a=sqrt(5))).
         dtype: np.float32 (default) or np.float64.
     Shapes: input (N, C, H, W) or (C, H, W) -> output (N, M, H_out, W_out) or (M, H_out, W_out).
     """

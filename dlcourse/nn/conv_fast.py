@@ -41,13 +41,23 @@ class WholeBatchCache(NamedTuple):
 
 
 def use_whole_batch(geo: ConvGeometry) -> bool:
-    """Whether conv2d_forward should run the whole batch as one product (small output images)."""
+    """Whether conv2d_forward should run the whole batch as one product (small output images).
+
+    Args:
+        geo: from conv_geometry.
+    """
     return geo.out_hw[0] * geo.out_hw[1] < WHOLE_BATCH_BELOW
 
 
 def input_grad_as_convolution_pays(geo: ConvGeometry, out_channels: int, in_channels: int) -> bool:
     """Whether dx is cheaper as a convolution than by col2im: stride 1 only (otherwise the flipped kernel would
-    need a dilated dout), and unless dout has more channels than x (then that convolution is the larger one)."""
+    need a dilated dout), and unless dout has more channels than x (then that convolution is the larger one).
+
+    Args:
+        geo: from conv_geometry.
+        out_channels: M, the channels of dout.
+        in_channels: C, the channels of x.
+    """
     return geo.stride == (1, 1) and out_channels <= in_channels
 
 
@@ -55,7 +65,8 @@ def tap_major_cols(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
     """im2col with the image axis inside: every receptive field of the whole batch is one column of one matrix.
 
     Args:
-        x: (N, C, H, W). geo: from conv_geometry.
+        x: (N, C, H, W).
+        geo: from conv_geometry.
     Returns:
         cols: (C, kH, kW, N, H_out, W_out), contiguous; reshaped to (C*kH*kW, N*H_out*W_out) it makes the layer a
         single large matrix product, which BLAS runs much faster than N small ones.
@@ -69,6 +80,9 @@ def plane_shifts(geo: ConvGeometry, x_shape: tuple) -> tuple[tuple[int, int], in
     i*Wp + j + shift(a, b), with shift = a*dH*Wp + b*dW. So if output rows keep the padded width Wp (the columns
     j >= W_out are junk, cropped later), each tap reads one contiguous slice of every plane.
 
+    Args:
+        geo: from conv_geometry, with stride (1, 1).
+        x_shape: (N, C, H, W).
     Returns:
         (Hp, Wp), the length plane_len that planes need (Hp*Wp plus room for the last tap's overhang) and a list
         of ((a, b), shift).
@@ -83,7 +97,8 @@ def shifted_cols(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
     """Stride-1 im2col by whole-plane shifts (see plane_shifts): one contiguous copy per kernel tap.
 
     Args:
-        x: (N, C, H, W). geo: from conv_geometry, with stride (1, 1).
+        x: (N, C, H, W).
+        geo: from conv_geometry, with stride (1, 1).
     Returns:
         cols: (C, kH, kW, N, H_out*Wp); column i*Wp + j of image n is output pixel (i, j), junk for j >= W_out.
     """
@@ -102,7 +117,9 @@ def shifted_col2im(dcols: np.ndarray, x_shape: tuple, geo: ConvGeometry) -> np.n
     """The adjoint of shifted_cols: add every tap's slice back onto the planes (junk columns must hold zeros).
 
     Args:
-        dcols: anything that reshapes to (C, kH, kW, N, H_out*Wp). x_shape: (N, C, H, W).
+        dcols: anything that reshapes to (C, kH, kW, N, H_out*Wp).
+        x_shape: (N, C, H, W).
+        geo: from conv_geometry, with stride (1, 1).
     Returns:
         dx: (N, C, H, W).
     """

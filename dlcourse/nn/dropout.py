@@ -18,7 +18,9 @@ def dropout_mask(shape: tuple, p: float, rng: np.random.Generator) -> np.ndarray
     """Draw which elements survive: each is kept independently with probability 1 - p.
 
     Args:
-        shape: the input's shape. p: the drop probability. rng: the Generator to draw from.
+        shape: the input's shape.
+        p: the drop probability.
+        rng: the Generator to draw from.
     Returns:
         keep: bool array of ``shape``, True where the element is kept.
     """
@@ -29,7 +31,9 @@ def dropout_forward(x: np.ndarray, p: float, mask: np.ndarray) -> tuple[np.ndarr
     """out = x * mask / (1 - p): inverted dropout with a given keep-mask.
 
     Args:
-        x: any shape. p: the drop probability. mask: bool (or 0/1) array of x's shape, True = keep.
+        x: any shape.
+        p: the drop probability.
+        mask: bool (or 0/1) array of x's shape, True = keep.
     Returns:
         out: x's shape and dtype. cache: what dropout_backward needs.
     """
@@ -43,7 +47,8 @@ def dropout_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Gradient of dropout_forward: the same mask and scale applied to dout.
 
     Args:
-        dout: x's shape. cache: from dropout_forward.
+        dout: x's shape.
+        cache: from dropout_forward.
     Returns:
         dx: x's shape.
     """

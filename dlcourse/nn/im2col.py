@@ -20,7 +20,14 @@ Padding = int | tuple[int, int] | tuple[int, int, int, int] | str  # also (top, 
 
 
 def pair(value: IntOrPair, where: str, name: str, minimum: int = 1) -> tuple[int, int]:
-    """An int or a pair of ints as ``(for H, for W)``, each checked to be >= ``minimum``."""
+    """An int or a pair of ints as ``(for H, for W)``, each checked to be >= ``minimum``.
+
+    Args:
+        value: an int, or a pair (tuple or list) of ints.
+        where: who is checking; starts the error message.
+        name: the argument's name in the message.
+        minimum: the smallest allowed value.
+    """
     values = tuple(value) if isinstance(value, tuple | list) else (value, value)
     if len(values) != 2:
         raise ValueError(f"{where}: expected {name} to be an int or a pair of ints, got {value!r}")
@@ -28,13 +35,29 @@ def pair(value: IntOrPair, where: str, name: str, minimum: int = 1) -> tuple[int
 
 
 def output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int = 1) -> int:
-    """Output length of a sliding window: floor((L + pad_total - dilation*(k-1) - 1) / stride) + 1."""
+    """Output length of a sliding window: floor((L + pad_total - dilation*(k-1) - 1) / stride) + 1.
+
+    Args:
+        size: L, the input length.
+        kernel: k, the window length.
+        stride: the step between windows.
+        pad_total: the padding added on both ends together.
+        dilation: the spacing between the window's taps.
+    """
     return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
 
 
 def padding_amounts(padding: Padding, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
                     where: str) -> tuple[int, int, int, int]:
-    """Normalise ``padding`` (int, pair, 4 ints, "valid" or "same") to (top, bottom, left, right)."""
+    """Normalise ``padding`` (int, pair, 4 ints, "valid" or "same") to (top, bottom, left, right).
+
+    Args:
+        padding: int, (pH, pW), (top, bottom, left, right), "valid" or "same" (stride 1 only).
+        kernel: (kH, kW).
+        stride: (sH, sW).
+        dilation: (dH, dW).
+        where: who is checking; starts the error message.
+    """
     if isinstance(padding, tuple | list) and len(padding) == 4:
         return tuple(check_positive_int(p, where, "padding", minimum=0) for p in padding)
     if isinstance(padding, str):
@@ -66,7 +89,13 @@ def conv_geometry(x_shape: tuple, w_shape: tuple, stride: IntOrPair, padding: Pa
     """Check that input, weight and hyperparameters fit together; return the normalised geometry.
 
     Args:
-        x_shape: (N, C, H, W). w_shape: (M, C // groups, kH, kW).
+        x_shape: (N, C, H, W).
+        w_shape: (M, C // groups, kH, kW).
+        stride: int or (sH, sW).
+        padding: int, (pH, pW), (top, bottom, left, right), "valid" or "same".
+        dilation: int or (dH, dW).
+        groups: the number of channel groups.
+        where: who is checking; starts the error message.
     Returns:
         ConvGeometry: kernel, stride, dilation (pairs), pad (top, bottom, left, right), groups, out_hw.
     """
@@ -91,7 +120,13 @@ def conv_geometry(x_shape: tuple, w_shape: tuple, stride: IntOrPair, padding: Pa
 
 
 def pad_input(x: np.ndarray, pad: tuple[int, int, int, int], value: float = 0.0) -> np.ndarray:
-    """(N, C, H, W) -> (N, C, H + top + bottom, W + left + right), filled with ``value``."""
+    """(N, C, H, W) -> (N, C, H + top + bottom, W + left + right), filled with ``value``.
+
+    Args:
+        x: (N, C, H, W).
+        pad: (top, bottom, left, right).
+        value: what the border holds (0 for convolution, -inf for max pooling).
+    """
     if not any(pad):
         return x
     N, C, H, W = x.shape
@@ -107,6 +142,9 @@ def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], di
 
     Args:
         xp: (N, C, Hp, Wp) padded input.
+        kernel: (kH, kW).
+        stride: (sH, sW).
+        dilation: (dH, dW).
     Returns:
         (N, C, H_out, W_out, kH, kW) view: ``[n, c, i, j]`` is the kH x kW patch that output pixel (i, j) sees.
     """
@@ -120,7 +158,10 @@ def im2col(x: np.ndarray, kernel: tuple[int, int], stride: IntOrPair = 1, paddin
     """Copy every receptive field into a column.
 
     Args:
-        x: (N, C, H, W). kernel: (kH, kW). stride, dilation: int or pair.
+        x: (N, C, H, W).
+        kernel: (kH, kW).
+        stride: int or pair.
+        dilation: int or pair.
         padding: int, pair, (top, bottom, left, right), "valid" or "same".
     Returns:
         cols: (N, C*kH*kW, H_out*W_out), contiguous; row c*kH*kW + a*kW + b holds x[c] at kernel offset (a, b).
@@ -137,8 +178,12 @@ def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple[int, int], stride: In
     """The adjoint of im2col: add every column entry back onto the input pixel it was copied from.
 
     Args:
-        cols: (N, C*kH*kW, H_out*W_out), or the same as (N, C, kH, kW, H_out, W_out). x_shape: (N, C, H, W).
-        kernel, stride, padding, dilation: as for im2col.
+        cols: (N, C*kH*kW, H_out*W_out), or the same as (N, C, kH, kW, H_out, W_out).
+        x_shape: (N, C, H, W).
+        kernel: as for im2col.
+        stride: as for im2col.
+        padding: as for im2col.
+        dilation: as for im2col.
     Returns:
         (N, C, H, W); pixels seen by several windows receive the sum of their entries.
     """
@@ -157,6 +202,11 @@ def tap_slices(kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple
                out_hw: tuple[int, int]) -> Iterator[tuple[tuple[int, int], tuple[slice, ...]]]:
     """For each kernel tap (a, b), the index of the (N, C, H_out, W_out) pixels of the padded input it meets.
 
+    Args:
+        kernel: (kH, kW).
+        stride: (sH, sW).
+        dilation: (dH, dW).
+        out_hw: (H_out, W_out).
     Yields:
         ((a, b), index) with ``xp[index]`` of shape (N, C, H_out, W_out): xp[n, c, i*sH + a*dH, j*sW + b*dW].
     """

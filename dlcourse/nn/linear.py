@@ -50,7 +50,9 @@ class Linear(Module):
     """y = x W^T + b.
 
     Args:
-        in_features: D. out_features: M. bias: whether to learn b.
+        in_features: D.
+        out_features: M.
+        bias: whether to learn b.
         rng: Generator for the initial weights (U(-1/sqrt(D), 1/sqrt(D)), PyTorch's default).
         dtype: np.float32 (default, as PyTorch) or np.float64.
     Shapes: input (N, *, D) -> output (N, *, M).

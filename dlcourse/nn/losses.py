@@ -43,25 +43,57 @@ def _unreduce(dout, shape: tuple, dtype: DTypeLike, reduction: str, divisor=None
 
 # ----- regression -------------------------------------------------------------------------------------------------
 def mse_loss_forward(input: np.ndarray, target: np.ndarray, reduction: str = "mean") -> tuple:
-    """(input - target)^2, reduced. input, target: any shape (the same) -> loss: scalar, or that shape."""
+    """(input - target)^2, reduced.
+
+    Args:
+        input: any shape.
+        target: the input's shape.
+        reduction: 'mean' (over all elements), 'sum' or 'none'.
+    Returns:
+        loss: a scalar, or the input's shape for 'none'.
+        cache: what mse_loss_backward needs.
+    """
     diff = input - target
     return _reduce(diff**2, reduction), (diff, reduction)
 
 
 def mse_loss_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dinput = 2 (input - target) * dout per element (divided by the count for 'mean'). dinput: input's shape."""
+    """dinput = 2 (input - target) * dout per element (divided by the count for 'mean').
+
+    Args:
+        dout: the loss's shape: a scalar for 'mean' and 'sum', the per-element shape for 'none'.
+        cache: from mse_loss_forward.
+    Returns:
+        dinput: the input's shape.
+    """
     diff, reduction = cache
     return 2 * diff * _unreduce(dout, diff.shape, diff.dtype, reduction)
 
 
 def l1_loss_forward(input: np.ndarray, target: np.ndarray, reduction: str = "mean") -> tuple:
-    """|input - target|, reduced. input, target: any shape (the same) -> loss: scalar, or that shape."""
+    """|input - target|, reduced.
+
+    Args:
+        input: any shape.
+        target: the input's shape.
+        reduction: 'mean' (over all elements), 'sum' or 'none'.
+    Returns:
+        loss: a scalar, or the input's shape for 'none'.
+        cache: what l1_loss_backward needs.
+    """
     diff = input - target
     return _reduce(np.abs(diff), reduction), (diff, reduction)
 
 
 def l1_loss_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dinput = sign(input - target) * dout (0 where they are equal, as torch). dinput: input's shape."""
+    """dinput = sign(input - target) * dout (0 where they are equal, as torch).
+
+    Args:
+        dout: the loss's shape: a scalar for 'mean' and 'sum', the per-element shape for 'none'.
+        cache: from l1_loss_forward.
+    Returns:
+        dinput: the input's shape.
+    """
     diff, reduction = cache
     return np.sign(diff) * _unreduce(dout, diff.shape, diff.dtype, reduction)
 
@@ -72,8 +104,10 @@ def binary_cross_entropy_forward(input: np.ndarray, target: np.ndarray, weight: 
     """-w [t log p + (1 - t) log(1 - p)] with each log clamped at -100, reduced.
 
     Args:
-        input: probabilities p in [0, 1], any shape. target: t, the same shape.
+        input: probabilities p in [0, 1], any shape.
+        target: t, the same shape.
         weight: None, or a rescaling broadcastable to input's shape.
+        reduction: 'mean', 'sum' or 'none'.
     Returns:
         loss (scalar, or input's shape for 'none') and the cache.
     """
@@ -87,7 +121,14 @@ def binary_cross_entropy_forward(input: np.ndarray, target: np.ndarray, weight: 
 
 
 def binary_cross_entropy_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dinput = w (p - t) / max(p (1 - p), 1e-12) * dout (torch's floor keeps p = 0 or 1 finite)."""
+    """dinput = w (p - t) / max(p (1 - p), 1e-12) * dout (torch's floor keeps p = 0 or 1 finite).
+
+    Args:
+        dout: the loss's shape: a scalar for 'mean' and 'sum', the per-element shape for 'none'.
+        cache: from binary_cross_entropy_forward.
+    Returns:
+        dinput: the input's shape.
+    """
     p, t, weight, reduction = cache
     grad = (p - t) / np.maximum(p * (1 - p), _BCE_EPS) * _unreduce(dout, p.shape, p.dtype, reduction)
     return grad if weight is None else grad * weight
@@ -101,9 +142,12 @@ def binary_cross_entropy_with_logits_forward(input: np.ndarray, target: np.ndarr
     softplus(-x) = log(1 + exp(-|x|)) + max(-x, 0) never overflows.
 
     Args:
-        input: logits x, any shape. target: t in [0, 1], the same shape.
-        weight: None, or a rescaling broadcastable to the input. pos_weight: None, or the weight of positive
-            targets, broadcastable to the input (typically (K,) for (N, K) multi-label logits).
+        input: logits x, any shape.
+        target: t in [0, 1], the same shape.
+        weight: None, or a rescaling broadcastable to the input.
+        pos_weight: None, or the weight of positive targets, broadcastable to the input (typically (K,) for (N, K)
+            multi-label logits).
+        reduction: 'mean', 'sum' or 'none'.
     Returns:
         loss (scalar, or input's shape for 'none') and the cache.
     """
@@ -116,7 +160,14 @@ def binary_cross_entropy_with_logits_forward(input: np.ndarray, target: np.ndarr
 
 
 def binary_cross_entropy_with_logits_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dinput = w [(1 - t) - l sigmoid(-x)] * dout, which is w (sigmoid(x) - t) * dout without pos_weight."""
+    """dinput = w [(1 - t) - l sigmoid(-x)] * dout, which is w (sigmoid(x) - t) * dout without pos_weight.
+
+    Args:
+        dout: the loss's shape: a scalar for 'mean' and 'sum', the per-element shape for 'none'.
+        cache: from binary_cross_entropy_with_logits_forward.
+    Returns:
+        dinput: the input's shape.
+    """
     x, t, weight, log_weight, reduction = cache
     grad = ((1 - t) - log_weight * sigmoid_forward(-x)[0]) * _unreduce(dout, x.shape, x.dtype, reduction)
     return grad if weight is None else grad * weight
@@ -139,8 +190,12 @@ def cross_entropy_forward(input: np.ndarray, target: np.ndarray, weight: np.ndar
     summed weights w[y_i] of the non-ignored targets, as torch.
 
     Args:
-        input: logits of shape (N, K), (K,) or (N, K, d1, ...). target: int class indices of shape (N,), () or
-            (N, d1, ...). weight: None or (K,) class weights. ignore_index: targets with this value count nothing.
+        input: logits of shape (N, K), (K,) or (N, K, d1, ...).
+        target: int class indices of shape (N,), () or (N, d1, ...).
+        weight: None or (K,) class weights.
+        ignore_index: targets with this value count nothing.
+        reduction: 'mean' (over the weights of the counted targets), 'sum' or 'none'.
+        label_smoothing: eps in [0, 1]: the target distribution is (1 - eps) one-hot + eps / K uniform.
     Returns:
         loss: scalar, or the target's shape for 'none'; and the cache.
     """
@@ -162,7 +217,14 @@ def cross_entropy_forward(input: np.ndarray, target: np.ndarray, weight: np.ndar
 
 
 def cross_entropy_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """dinput = softmax(x) * sum(q) - q per row, q the weighted target distribution times dout; input's shape."""
+    """dinput = softmax(x) * sum(q) - q per row, q the weighted target distribution times dout.
+
+    Args:
+        dout: the loss's shape: a scalar for 'mean' and 'sum', the per-element shape for 'none'.
+        cache: from cross_entropy_forward.
+    Returns:
+        dinput: the input's shape.
+    """
     shape, safe, valid, class_weight, row_weight, label_smoothing, softmax_cache, reduction, divisor = cache
     num_rows, num_classes = len(safe), len(class_weight)
     target_shape = shape[:1] + shape[2:] if len(shape) > 1 else ()
@@ -262,7 +324,9 @@ class L1Loss(_RegressionLoss):
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities (apply Sigmoid first, or better use BCEWithLogitsLoss).
 
-    Args: weight: None or a rescaling broadcastable to the input. reduction: 'mean' | 'sum' | 'none'.
+    Args:
+        weight: None or a rescaling broadcastable to the input.
+        reduction: 'mean' | 'sum' | 'none'.
     Shapes: input (*) in [0, 1], target (*) -> scalar, or (*) for 'none'.
     """
 
@@ -285,7 +349,9 @@ class BCELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """Sigmoid and binary cross-entropy in one numerically stable step.
 
-    Args: weight: None or a rescaling broadcastable to the input. reduction: 'mean' | 'sum' | 'none'.
+    Args:
+        weight: None or a rescaling broadcastable to the input.
+        reduction: 'mean' | 'sum' | 'none'.
         pos_weight: None or the weight of positive targets, broadcastable to the input ((K,) for (N, K) logits).
     Shapes: input (*) logits, target (*) -> scalar, or (*) for 'none'.
     """
@@ -309,8 +375,11 @@ class BCEWithLogitsLoss(_Loss):
 class CrossEntropyLoss(_Loss):
     """Softmax and negative log-likelihood of class indices in one stable step.
 
-    Args: weight: None or (K,) class weights. ignore_index: target value that contributes nothing.
-        reduction: 'mean' | 'sum' | 'none'. label_smoothing: eps in [0, 1].
+    Args:
+        weight: None or (K,) class weights.
+        ignore_index: target value that contributes nothing.
+        reduction: 'mean' | 'sum' | 'none'.
+        label_smoothing: eps in [0, 1].
     Shapes: input (N, K) logits, target (N,) ints in [0, K) -> scalar, or (N,) for 'none'; also (K,) with a
         scalar target, and (N, K, d1, ...) with target (N, d1, ...).
     """

@@ -47,7 +47,14 @@ class Parameter:
 
 
 def as_parameter_list(parameters: Parameter | Iterable[Parameter], where: str) -> list[Parameter]:
-    """Accept one Parameter or an iterable of them (a generator such as model.parameters() included)."""
+    """Accept one Parameter or an iterable of them (a generator such as model.parameters() included).
+
+    Args:
+        parameters: a Parameter, or an iterable of Parameters.
+        where: who is checking; starts the error message.
+    Returns:
+        The Parameters as a list.
+    """
     params = [parameters] if isinstance(parameters, Parameter) else list(parameters)
     for index, param in enumerate(params):
         if not isinstance(param, Parameter):
@@ -221,7 +228,11 @@ def _to_numpy(value) -> np.ndarray:
 
 
 class Sequential(Module):
-    """Layers applied in order; children are named ``"0"``, ``"1"``, ... as in torch.nn.Sequential."""
+    """Layers applied in order; children are named ``"0"``, ``"1"``, ... as in torch.nn.Sequential.
+
+    Args:
+        *layers: Modules; each one's output is the next one's input.
+    """
 
     def __init__(self, *layers: Module):
         super().__init__()

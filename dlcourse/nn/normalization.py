@@ -80,9 +80,11 @@ def batch_norm_forward(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarra
 
     Args:
         x: (N, C) or (N, C, L) or (N, C, H, W).
-        weight: (C,) gamma, or None (no affine). bias: (C,) beta, or None.
+        weight: (C,) gamma, or None (no affine).
+        bias: (C,) beta, or None.
         eps: added to the variance.
-        running_mean, running_var: (C,) fixed statistics to use instead of the batch's, or both None.
+        running_mean: (C,) fixed statistics to use instead of the batch's, or both None.
+        running_var: (C,) fixed statistics to use instead of the batch's, or both None.
     Returns:
         out: x's shape. cache: a NormCache; ``cache.mean`` / ``cache.var`` hold the statistics used.
     """
@@ -121,8 +123,12 @@ def update_running_stats(running_mean: np.ndarray, running_var: np.ndarray, batc
     (the forward pass itself normalises with the biased one).
 
     Args:
-        running_mean, running_var: (C,). batch_mean, batch_var: (C,), the batch's mean and biased variance.
-        count: m, the number of values per channel (N * spatial size). momentum: the weight of the new batch.
+        running_mean: (C,).
+        running_var: (C,).
+        batch_mean: (C,), the batch's mean and biased variance.
+        batch_var: (C,), the batch's mean and biased variance.
+        count: m, the number of values per channel (N * spatial size).
+        momentum: the weight of the new batch.
     Returns:
         The new (running_mean, running_var), each (C,).
     """
@@ -195,10 +201,13 @@ class BatchNorm1d(_BatchNorm):
     """Batch norm over (N, C) or (N, C, L), per feature/channel C.
 
     Args:
-        num_features: C. eps: added to the variance. momentum: weight of each new batch in the running
-            statistics (None: cumulative average). affine: learn weight (gamma, ones) and bias (beta, zeros).
+        num_features: C.
+        eps: added to the variance.
+        momentum: weight of each new batch in the running statistics (None: cumulative average).
+        affine: learn weight (gamma, ones) and bias (beta, zeros).
         track_running_stats: keep running_mean/running_var (used in eval mode) and num_batches_tracked.
-        bias: learn beta (with affine). dtype: np.float32 (default) or np.float64.
+        bias: learn beta (with affine).
+        dtype: np.float32 (default) or np.float64.
     Shapes: input (N, C) or (N, C, L) -> output of the same shape.
     """
 
@@ -224,9 +233,12 @@ def layer_norm_forward(x: np.ndarray, normalized_shape: tuple, weight: np.ndarra
     Args:
         x: (*, *normalized_shape), e.g. (N, D) with normalized_shape (D,), or (N, T, E) with (E,).
         normalized_shape: the trailing dimensions, a tuple of ints.
-        weight: normalized_shape gamma, or None. bias: normalized_shape beta, or None.
+        weight: normalized_shape gamma, or None.
+        bias: normalized_shape beta, or None.
+        eps: added to the variance.
     Returns:
-        out: x's shape. cache: a NormCache.
+        out: x's shape.
+        cache: a NormCache.
     """
     axes = tuple(range(x.ndim - len(normalized_shape), x.ndim))
     x_hat, inv_std, mean, var = _normalize(x, axes, eps)
@@ -238,7 +250,8 @@ def layer_norm_backward(dout: np.ndarray, cache: NormCache) -> tuple[np.ndarray,
     """Gradients of layer_norm_forward.
 
     Args:
-        dout: x's shape. cache: from layer_norm_forward.
+        dout: x's shape.
+        cache: from layer_norm_forward.
     Returns:
         dx: x's shape, dweight: normalized_shape or None, dbias: normalized_shape or None.
     """
@@ -255,8 +268,10 @@ class LayerNorm(Module):
 
     Args:
         normalized_shape: int or tuple of ints, the trailing dimensions of the input.
-        eps: added to the variance. elementwise_affine: learn weight (ones) and bias (zeros) of normalized_shape.
-        bias: learn the bias (with elementwise_affine). dtype: np.float32 (default) or np.float64.
+        eps: added to the variance.
+        elementwise_affine: learn weight (ones) and bias (zeros) of normalized_shape.
+        bias: learn the bias (with elementwise_affine).
+        dtype: np.float32 (default) or np.float64.
     Shapes: input (*, *normalized_shape) -> output of the same shape.
     """
 

@@ -41,6 +41,14 @@ def pool_geometry(x_shape: tuple, kernel_size: IntOrPair, stride: IntOrPair | No
                   dilation: IntOrPair, ceil_mode: bool, where: str) -> PoolGeometry:
     """Check a pooling configuration against an input of shape (N, C, H, W); return the normalised geometry.
 
+    Args:
+        x_shape: (N, C, H, W).
+        kernel_size: int or (kH, kW).
+        stride: int or (sH, sW); None means kernel_size.
+        padding: int or (pH, pW), at most half the kernel.
+        dilation: int or (dH, dW).
+        ceil_mode: count a last, partial window.
+        where: who is checking; starts the error message.
     Returns:
         PoolGeometry: kernel, stride, dilation (pairs), out_hw (H_out, W_out), pad (top, bottom, left, right;
         bottom/right include the extra room ceil_mode needs) and sym_pad (the padding asked for).
@@ -73,9 +81,15 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: IntOrPair, *, stride: IntOrPa
     """The maximum of every window (padding never wins: it is -inf).
 
     Args:
-        x: (N, C, H, W). kernel_size, stride (default: kernel_size), padding, dilation: int or pair.
+        x: (N, C, H, W).
+        kernel_size: int or (kH, kW).
+        stride: int or (sH, sW); None means kernel_size.
+        padding: int or (pH, pW), at most half the kernel.
+        dilation: int or (dH, dW).
+        ceil_mode: round the output size up (a last, partial window counts).
     Returns:
-        out: (N, C, H_out, W_out). cache: what max_pool2d_backward needs.
+        out: (N, C, H_out, W_out).
+        cache: what max_pool2d_backward needs.
     """
     x = _check_input(x, "max_pool2d_forward")
     geo = pool_geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d_forward")
@@ -98,7 +112,8 @@ def max_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     maximum in row-major window order, as torch does (so a window of ReLU zeros sends it to its top-left pixel).
 
     Args:
-        dout: (N, C, H_out, W_out). cache: from max_pool2d_forward.
+        dout: (N, C, H_out, W_out).
+        cache: from max_pool2d_forward.
     Returns:
         dx: (N, C, H, W).
     """
@@ -118,7 +133,8 @@ def _argmax_positions(tap: np.ndarray, xp_shape: tuple, geo: PoolGeometry) -> np
     """Flat index into the padded input (N, C, Hp, Wp) of every window's maximum.
 
     Args:
-        tap: (N, C, H_out, W_out) unsigned ints, the tap (a * kW + b) of each maximum. xp_shape: (N, C, Hp, Wp).
+        tap: (N, C, H_out, W_out) unsigned ints, the tap (a * kW + b) of each maximum.
+        xp_shape: (N, C, Hp, Wp).
     Returns:
         (N, C, H_out, W_out) int64 positions: ((n*C + c)*Hp + i*sH + a*dH)*Wp + j*sW + b*dW.
     """
@@ -149,7 +165,14 @@ def max_pool2d_forward_naive(x: np.ndarray, kernel_size: IntOrPair, *, stride: I
 
 
 def max_pool2d_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """Loop version of max_pool2d_backward: each output pixel adds its gradient to the first maximum of its window."""
+    """Loop version of max_pool2d_backward: each output pixel adds its gradient to the first maximum of its window.
+
+    Args:
+        dout: (N, C, H_out, W_out).
+        cache: from max_pool2d_forward_naive.
+    Returns:
+        dx: (N, C, H, W).
+    """
     x, geo = cache
     xp = pad_input(x, geo.pad, -np.inf)
     dxp = np.zeros_like(xp)
@@ -183,9 +206,16 @@ def avg_pool2d_forward(x: np.ndarray, kernel_size: IntOrPair, *, stride: IntOrPa
     """The mean of every window, padding counted as zeros (count_include_pad) or left out, as torch.
 
     Args:
-        x: (N, C, H, W). kernel_size, stride (default: kernel_size), padding: int or pair.
+        x: (N, C, H, W).
+        kernel_size: int or (kH, kW).
+        stride: int or (sH, sW); None means kernel_size.
+        padding: int or (pH, pW), at most half the kernel.
+        ceil_mode: round the output size up (a last, partial window counts).
+        count_include_pad: whether padded zeros count in a window's mean.
+        divisor_override: None, or the divisor of every window's sum.
     Returns:
-        out: (N, C, H_out, W_out). cache: what avg_pool2d_backward needs.
+        out: (N, C, H_out, W_out).
+        cache: what avg_pool2d_backward needs.
     """
     x = _check_input(x, "avg_pool2d_forward")
     geo = pool_geometry(x.shape, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d_forward")
@@ -200,7 +230,8 @@ def avg_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Gradient of avg_pool2d_forward: each window's gradient, divided by its divisor, to all its pixels.
 
     Args:
-        dout: (N, C, H_out, W_out). cache: from avg_pool2d_forward.
+        dout: (N, C, H_out, W_out).
+        cache: from avg_pool2d_forward.
     Returns:
         dx: (N, C, H, W).
     """
@@ -218,7 +249,8 @@ def _tiled_backward(share: np.ndarray, x_shape: tuple, kernel: tuple) -> np.ndar
     its window's share, so dx is ``share`` with every entry repeated kH times down and kW times across.
 
     Args:
-        share: (N, C, H_out, W_out), the gradient of each window over its divisor. x_shape: (N, C, H, W).
+        share: (N, C, H_out, W_out), the gradient of each window over its divisor.
+        x_shape: (N, C, H, W).
     Returns:
         dx: (N, C, H, W).
     """
@@ -242,7 +274,8 @@ def adaptive_avg_pool2d_forward(x: np.ndarray, output_size: int | tuple[int | No
     """Average pooling to a fixed output size whatever the input size (1 gives global average pooling).
 
     Args:
-        x: (N, C, H, W). output_size: int or (H_out, W_out); None in the pair keeps that input size.
+        x: (N, C, H, W).
+        output_size: int or (H_out, W_out); None in the pair keeps that input size.
     Returns:
         out: (N, C, H_out, W_out) = A_h @ x @ A_w^T with averaging matrices A. cache: (A_h, A_w).
     """
@@ -259,7 +292,14 @@ def adaptive_avg_pool2d_forward(x: np.ndarray, output_size: int | tuple[int | No
 
 
 def adaptive_avg_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
-    """Gradient of adaptive_avg_pool2d_forward: dx = A_h^T @ dout @ A_w, shape (N, C, H, W)."""
+    """Gradient of adaptive_avg_pool2d_forward: dx = A_h^T @ dout @ A_w.
+
+    Args:
+        dout: (N, C, H_out, W_out).
+        cache: from adaptive_avg_pool2d_forward.
+    Returns:
+        dx: (N, C, H, W).
+    """
     a_h, a_w, x_shape = cache
     if a_h is None:  # every pixel got 1/(H*W) of its channel's gradient
         area = x_shape[2] * x_shape[3]
@@ -269,7 +309,15 @@ def adaptive_avg_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
 
 class MaxPool2d(Module):
     """Max pooling with torch.nn.MaxPool2d's arguments (no return_indices). Shapes: (N, C, H, W) -> (N, C, H_out,
-    W_out) with H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1 (ceil with ceil_mode)."""
+    W_out) with H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1 (ceil with ceil_mode).
+
+    Args:
+        kernel_size: int or (kH, kW).
+        stride: int or (sH, sW); None means kernel_size.
+        padding: int or (pH, pW), at most half the kernel.
+        dilation: int or (dH, dW).
+        ceil_mode: round the output size up.
+    """
 
     def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0,
                  dilation: IntOrPair = 1, *, ceil_mode: bool = False):
@@ -293,7 +341,17 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    """Average pooling with torch.nn.AvgPool2d's arguments, including count_include_pad and divisor_override."""
+    """Average pooling with torch.nn.AvgPool2d's arguments, including count_include_pad and divisor_override.
+
+    Args:
+        kernel_size: int or (kH, kW).
+        stride: int or (sH, sW); None means kernel_size.
+        padding: int or (pH, pW), at most half the kernel.
+        ceil_mode: round the output size up.
+        count_include_pad: whether padded zeros count in a window's mean.
+        divisor_override: None, or the divisor of every window's sum.
+    Shapes: (N, C, H, W) -> (N, C, H_out, W_out).
+    """
 
     def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,

@@ -28,7 +28,11 @@ def adagrad_step(param: np.ndarray, grad: np.ndarray, state_sum: np.ndarray, ste
         grad: d loss / d param, the same shape.
         state_sum: the running sum of squared gradients s, the same shape.
         step: t, the number of this update (1 for the first).
-        lr, lr_decay, weight_decay, eps, maximize: as in torch.optim.Adagrad.
+        lr: as in torch.optim.Adagrad.
+        lr_decay: as in torch.optim.Adagrad.
+        weight_decay: as in torch.optim.Adagrad.
+        eps: as in torch.optim.Adagrad.
+        maximize: as in torch.optim.Adagrad.
     Returns:
         new_param: param's shape and dtype.
         state_sum: the new sum, param's shape.
@@ -47,9 +51,12 @@ class Adagrad(Optimizer):
 
     Args:
         params: Parameters or param groups.
-        lr: base step size (default 1e-2). lr_decay: the step size falls as 1 / (1 + (t-1) lr_decay).
-        weight_decay: L2 penalty coefficient. initial_accumulator_value: the starting s.
-        eps: keeps the division finite. maximize: ascend instead.
+        lr: base step size (default 1e-2).
+        lr_decay: the step size falls as 1 / (1 + (t-1) lr_decay).
+        weight_decay: L2 penalty coefficient.
+        initial_accumulator_value: the starting s.
+        eps: keeps the division finite.
+        maximize: ascend instead.
     State per parameter: ``"step"`` (int) and ``"sum"`` (param's shape), created at construction as torch does.
     """
 

@@ -35,7 +35,12 @@ def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_
         exp_avg_sq: v, the running mean of squared gradients (zeros before the first step), the same shape.
         step: t, the number of this update (1 for the first).
         max_exp_avg_sq: the largest v so far, used with amsgrad (None before the first step means zeros).
-        lr, betas, eps, weight_decay, amsgrad, maximize: as in torch.optim.Adam.
+        lr: as in torch.optim.Adam.
+        betas: as in torch.optim.Adam.
+        eps: as in torch.optim.Adam.
+        weight_decay: as in torch.optim.Adam.
+        amsgrad: as in torch.optim.Adam.
+        maximize: as in torch.optim.Adam.
     Returns:
         (new_param, exp_avg, exp_avg_sq, max_exp_avg_sq), each of param's shape (the last None without amsgrad).
     """
@@ -63,9 +68,12 @@ class Adam(Optimizer):
 
     Args:
         params: Parameters or param groups.
-        lr: step size (default 1e-3). betas: (beta1, beta2), the decays of the two running means.
-        eps: keeps the division finite. weight_decay: L2 penalty coefficient (added to the gradient).
-        amsgrad: divide by the largest second moment seen so far. maximize: ascend instead.
+        lr: step size (default 1e-3).
+        betas: (beta1, beta2), the decays of the two running means.
+        eps: keeps the division finite.
+        weight_decay: L2 penalty coefficient (added to the gradient).
+        amsgrad: divide by the largest second moment seen so far.
+        maximize: ascend instead.
         decoupled_weight_decay: shrink the weights directly, as AdamW does.
     State per parameter: ``"step"`` (int), ``"exp_avg"``, ``"exp_avg_sq"`` and, with amsgrad, ``"max_exp_avg_sq"``.
     """

@@ -75,7 +75,9 @@ class StepLR(LRScheduler):
     """Multiply the lr by ``gamma`` every ``step_size`` epochs.
 
     Args:
-        optimizer: whose lr to set. step_size: epochs between decays. gamma: the factor (default 0.1).
+        optimizer: whose lr to set.
+        step_size: epochs between decays.
+        gamma: the factor (default 0.1).
         last_epoch: -1 to start fresh.
     """
 
@@ -94,7 +96,9 @@ class ExponentialLR(LRScheduler):
     """Multiply the lr by ``gamma`` every epoch.
 
     Args:
-        optimizer: whose lr to set. gamma: the factor per epoch. last_epoch: -1 to start fresh.
+        optimizer: whose lr to set.
+        gamma: the factor per epoch.
+        last_epoch: -1 to start fresh.
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
@@ -111,7 +115,9 @@ class CosineAnnealingLR(LRScheduler):
     """Follow half a cosine from the starting lr down to ``eta_min`` over ``T_max`` epochs, then back up (and so on).
 
     Args:
-        optimizer: whose lr to set. T_max: epochs from the top to the bottom. eta_min: the lowest lr.
+        optimizer: whose lr to set.
+        T_max: epochs from the top to the bottom.
+        eta_min: the lowest lr.
         last_epoch: -1 to start fresh.
     """
 

@@ -33,7 +33,13 @@ def rmsprop_step(param: np.ndarray, grad: np.ndarray, square_avg: np.ndarray, *,
         square_avg: v, the running mean of squared gradients (zeros before the first step), the same shape.
         momentum_buffer: b, used when momentum > 0 (None before the first step means zeros).
         grad_avg: m, used when centered (None before the first step means zeros).
-        lr, alpha, eps, weight_decay, momentum, centered, maximize: as in torch.optim.RMSprop.
+        lr: as in torch.optim.RMSprop.
+        alpha: as in torch.optim.RMSprop.
+        eps: as in torch.optim.RMSprop.
+        weight_decay: as in torch.optim.RMSprop.
+        momentum: as in torch.optim.RMSprop.
+        centered: as in torch.optim.RMSprop.
+        maximize: as in torch.optim.RMSprop.
     Returns:
         (new_param, square_avg, momentum_buffer, grad_avg), each of param's shape (the last two None when unused).
     """
@@ -61,8 +67,12 @@ class RMSprop(Optimizer):
 
     Args:
         params: Parameters or param groups.
-        lr: step size (default 1e-2). alpha: decay of the running mean of squares. eps: keeps the division finite.
-        weight_decay: L2 penalty coefficient. momentum: velocity decay. centered: normalise by the variance.
+        lr: step size (default 1e-2).
+        alpha: decay of the running mean of squares.
+        eps: keeps the division finite.
+        weight_decay: L2 penalty coefficient.
+        momentum: velocity decay.
+        centered: normalise by the variance.
         maximize: ascend instead.
     State per parameter: ``"step"``, ``"square_avg"``, and ``"momentum_buffer"`` / ``"grad_avg"`` when used.
     """

@@ -27,7 +27,12 @@ def sgd_step(param: np.ndarray, grad: np.ndarray, momentum_buffer: np.ndarray | 
         param: the current values, any shape.
         grad: d loss / d param, the same shape.
         momentum_buffer: the velocity b from the previous step (same shape), or None before the first step.
-        lr, momentum, dampening, weight_decay, nesterov, maximize: as in torch.optim.SGD.
+        lr: as in torch.optim.SGD.
+        momentum: as in torch.optim.SGD.
+        dampening: as in torch.optim.SGD.
+        weight_decay: as in torch.optim.SGD.
+        nesterov: as in torch.optim.SGD.
+        maximize: as in torch.optim.SGD.
     Returns:
         new_param: param's shape and dtype.
         momentum_buffer: the new velocity (param's shape), or None when momentum == 0.
@@ -50,9 +55,12 @@ class SGD(Optimizer):
 
     Args:
         params: Parameters or param groups.
-        lr: step size (default 1e-3, as torch). momentum: velocity decay (0 = plain SGD).
-        dampening: scales the gradient added to the velocity. weight_decay: L2 penalty coefficient.
-        nesterov: look-ahead momentum (needs momentum > 0 and dampening 0). maximize: ascend instead.
+        lr: step size (default 1e-3, as torch).
+        momentum: velocity decay (0 = plain SGD).
+        dampening: scales the gradient added to the velocity.
+        weight_decay: L2 penalty coefficient.
+        nesterov: look-ahead momentum (needs momentum > 0 and dampening 0).
+        maximize: ascend instead.
     State per parameter: ``"momentum_buffer"`` (param's shape, or None).
     """
 

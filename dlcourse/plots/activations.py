@@ -19,7 +19,8 @@ def plot_activations(layers: Mapping, *, x_range: float = 4.0, num_points: int =
 
     Args:
         layers: {label: elementwise dlcourse.nn layer}, e.g. {"ReLU": nn.ReLU(), "tanh": nn.Tanh()}.
-        x_range: the curves cover [-x_range, x_range]. num_points: P, samples along x.
+        x_range: the curves cover [-x_range, x_range].
+        num_points: P, samples along x.
         axes: two Axes to draw into; None makes a new figure.
     Returns:
         The (2,) array of Axes: functions, derivatives (returning Axes keeps Jupyter from drawing twice).
@@ -49,9 +50,10 @@ def plot_layer_histograms(activations: Mapping[str, list], *, bins: int = 50, ax
     """One row per network, one panel per layer: the histogram of that layer's outputs over a batch.
 
     Args:
-        activations: {label: [layer 1 output, layer 2 output, ...]}, each an (N, M) array; every network must have
-            the same number L of layers.
-        bins: histogram bins per panel. axes: an (R, L) grid of Axes; None makes a new figure.
+        activations: {label: [layer 1 output, layer 2 output, ...]}, each an (N, M) array; every network must have the
+            same number L of layers.
+        bins: histogram bins per panel.
+        axes: an (R, L) grid of Axes; None makes a new figure.
     Returns:
         The (R, L) array of Axes.
     """

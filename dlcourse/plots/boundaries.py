@@ -39,8 +39,12 @@ def plot_dataset(X: ArrayLike, y: ArrayLike | None = None, *, ax: plt.Axes | Non
     """Scatter 2-D points, one colour per class.
 
     Args:
-        X: (N, 2) points. y: (N,) integer labels 0..K-1, or None (one colour).
-        ax: Axes to draw into; None makes a new figure. title: the Axes' title. size, marker: of the points.
+        X: (N, 2) points.
+        y: (N,) integer labels 0..K-1, or None (one colour).
+        ax: Axes to draw into; None makes a new figure.
+        title: the Axes' title.
+        size: of the points.
+        marker: of the points.
     Returns:
         The Axes.
     """
@@ -66,7 +70,9 @@ def grid_points(X: ArrayLike, *, resolution: int = 200, padding: float = 0.5
     """A regular grid covering the data plus a margin.
 
     Args:
-        X: (N, 2) points. resolution: R points per axis. padding: margin added on every side, in data units.
+        X: (N, 2) points.
+        resolution: R points per axis.
+        padding: margin added on every side, in data units.
     Returns:
         xx, yy: (R, R) coordinates (as np.meshgrid). points: (R*R, 2), the grid as rows for a predict function.
     """
@@ -88,9 +94,11 @@ def predict_grid(predict: Callable, X: ArrayLike, *, resolution: int = 200, padd
     """Evaluate ``predict`` on a grid around X and turn its output into a class per grid point.
 
     Args:
-        predict: maps points (G, 2) to labels (G,), class scores (G, K) (argmax is taken) or one score per
-            point (G,) or (G, 1) (class 1 where score >= threshold).
-        X: (N, 2) data that sets the grid's extent. resolution, padding: as grid_points.
+        predict: maps points (G, 2) to labels (G,), class scores (G, K) (argmax is taken) or one score per point (G,) or
+            (G, 1) (class 1 where score >= threshold).
+        X: (N, 2) data that sets the grid's extent.
+        resolution: as grid_points.
+        padding: as grid_points.
         dtype: the grid's dtype (default X's float dtype, so a float32 model gets float32 points).
         threshold: the boundary for one score per point: 0.5 for probabilities, 0 for logits.
     Returns:
@@ -126,9 +134,15 @@ def plot_decision_boundary(predict: Callable, X: ArrayLike, y: ArrayLike | None 
     """Shade the region each class gets, draw the boundary between them, and scatter the data on top.
 
     Args:
-        predict, X, resolution, padding, dtype, threshold: as predict_grid.
+        predict: as predict_grid.
+        X: as predict_grid.
+        resolution: as predict_grid.
+        padding: as predict_grid.
+        dtype: as predict_grid.
+        threshold: as predict_grid.
         y: (N,) labels of X for colouring the points, or None.
-        ax: Axes to draw into (None makes a new figure). title: the Axes' title.
+        ax: Axes to draw into (None makes a new figure).
+        title: the Axes' title.
         num_classes: K, so colours stay fixed when the model predicts only some classes (default: inferred).
     Returns:
         The Axes.

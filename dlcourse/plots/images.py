@@ -66,9 +66,11 @@ def show_images(images: ArrayLike, labels: ArrayLike | None = None, *, predictio
 
     Args:
         images: (N, H, W), (N, 1, H, W) or (N, 3, H, W); values in [0, 1] for colour images.
-        labels: (N,) class indices, or None. predictions: (N,) predicted indices, or None.
+        labels: (N,) class indices, or None.
+        predictions: (N,) predicted indices, or None.
         class_names: names for the indices (e.g. SHAPE_NAMES), or None to print the indices.
-        ncols: images per row. max_images: at most this many are drawn (the first ones).
+        ncols: images per row.
+        max_images: at most this many are drawn (the first ones).
     Returns:
         (rows, ncols) array of Axes.
     """

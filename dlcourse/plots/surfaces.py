@@ -176,9 +176,11 @@ def run_optimizer(surface: Surface, optimizer: Callable, *, num_steps: int = 100
     """Drive a dlcourse optimizer over a surface: one Parameter of shape (2,), one step per mini-batch.
 
     Args:
-        surface: from make_surface. optimizer: an Optimizer class (``dlcourse.optim.Adam``), or any callable
-            ``optimizer([param], **hyperparameters)`` that returns one.
-        num_steps: T. start: (2,), default ``surface.start``.
+        surface: from make_surface.
+        optimizer: an Optimizer class (``dlcourse.optim.Adam``), or any callable ``optimizer([param],
+            **hyperparameters)`` that returns one.
+        num_steps: T.
+        start: (2,), default ``surface.start``.
         batch_size: examples per step (drawn without replacement); None or >= N uses the exact gradient.
         rng: draws the mini-batches (None: a fresh unseeded generator; pass a seeded one for a repeatable run).
         scheduler: None, or ``scheduler(optimizer)`` returning an lr scheduler, stepped after every step.

@@ -52,9 +52,11 @@ class ActivationExplorer(Explorer):
     sqrt(D), so 1 keeps the pre-activations at about unit variance).
 
     Args:
-        logits: (K,) the softmax panel's logits. num_samples: N, the batch size. width: D = M of the Linear layer.
-        seed: seeds the generator (np.random.default_rng(seed)) that draws the batch (N, D) and the weights (M, D)
-            once; sliders rescale them, so the picture is stable, and the same seed gives the same picture.
+        logits: (K,) the softmax panel's logits.
+        num_samples: N, the batch size.
+        width: D = M of the Linear layer.
+        seed: seeds the generator (np.random.default_rng(seed)) that draws the batch (N, D) and the weights (M, D) once;
+            sliders rescale them, so the picture is stable, and the same seed gives the same picture.
     """
 
     def __init__(self, *, logits: ArrayLike = (2.0, 1.0, 0.5, -0.5, -1.5), num_samples: int = 512, width: int = 64,
