@@ -53,7 +53,15 @@ def as_real_array(x: ArrayLike, where: str, name: str = "input") -> np.ndarray:
 
 
 def check_ndim(x: np.ndarray, ndims: int | Sequence[int], where: str, layout: str, name: str = "input") -> None:
-    """Raise a ValueError when ``x.ndim`` is not one of ``ndims``; ``layout`` reads like ``"(N, D)"``."""
+    """Raise a ValueError when ``x.ndim`` is not one of ``ndims``.
+
+    Args:
+        x: the array, any shape.
+        ndims: the allowed number of dimensions, one or several.
+        where: who is checking; starts the message.
+        layout: the expected shape in words, e.g. ``"(N, D)"``.
+        name: what the argument is called in the message.
+    """
     allowed = (ndims,) if isinstance(ndims, int) else tuple(ndims)
     if x.ndim not in allowed:
         raise ValueError(f"{where}: expected {name} of shape {layout} ({' or '.join(map(str, allowed))}-D), "
@@ -61,20 +69,41 @@ def check_ndim(x: np.ndarray, ndims: int | Sequence[int], where: str, layout: st
 
 
 def check_size(actual: int, expected: int, where: str, what: str, shape: tuple) -> None:
-    """Raise a ValueError when one dimension has the wrong size."""
+    """Raise a ValueError when one dimension has the wrong size.
+
+    Args:
+        actual: the size found.
+        expected: the size needed.
+        where: who is checking; starts the message.
+        what: the dimension in words, e.g. ``"features (in_features)"``.
+        shape: the whole shape, for the message.
+    """
     if actual != expected:
         raise ValueError(f"{where}: expected {what} = {expected}, got {actual} (input shape {shape})")
 
 
 def check_same_dtype(x: np.ndarray, reference: np.ndarray, where: str) -> None:
-    """Layers compute in their parameters' dtype: mixing float32 and float64 is an error, as in PyTorch."""
+    """Layers compute in their parameters' dtype: mixing float32 and float64 is an error, as in PyTorch.
+
+    Args:
+        x: the input, any shape.
+        reference: an array of the dtype required (a parameter's data).
+        where: who is checking; starts the message.
+    """
     if x.dtype != reference.dtype:
         raise TypeError(f"{where}: expected input of dtype {reference.dtype} (the layer's parameters), "
                         f"got {x.dtype}; call module.to({reference.dtype.name}) or x.astype(np.{reference.dtype.name})")
 
 
 def check_positive_int(value: Any, where: str, name: str, minimum: int = 1) -> int:
-    """Raise unless ``value`` is an int >= ``minimum``; return it."""
+    """Raise unless ``value`` is an int >= ``minimum`` (a TypeError for non-ints, bools included); return it.
+
+    Args:
+        value: the argument.
+        where: who is checking; starts the message.
+        name: what the argument is called in the message.
+        minimum: the smallest allowed value.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{where}: expected {name} to be an int, got {type(value).__name__} {value!r}")
     if value < minimum:
@@ -83,14 +112,28 @@ def check_positive_int(value: Any, where: str, name: str, minimum: int = 1) -> i
 
 
 def check_choice(value: Any, choices: Sequence, where: str, name: str) -> Any:
-    """Raise a ValueError unless ``value`` is one of ``choices``; return it."""
+    """Raise a ValueError unless ``value`` is one of ``choices``; return it.
+
+    Args:
+        value: the argument.
+        choices: the allowed values.
+        where: who is checking; starts the message.
+        name: what the argument is called in the message.
+    """
     if value not in choices:
         raise ValueError(f"{where}: expected {name} to be one of {list(choices)}, got {value!r}")
     return value
 
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, where: str, names: tuple[str, str] = ("input", "target")) -> None:
-    """Raise a ValueError unless two arrays share a shape (losses compare elementwise)."""
+    """Raise a ValueError unless two arrays share a shape (losses compare elementwise).
+
+    Args:
+        a: any shape.
+        b: must have a's shape.
+        where: who is checking; starts the message.
+        names: what a and b are called in the message.
+    """
     if a.shape != b.shape:
         raise ValueError(f"{where}: expected {names[1]} with the same shape as {names[0]} {a.shape}, got {b.shape}")
 
@@ -111,7 +154,13 @@ def check_non_negative(value: Any, where: str, name: str) -> float:
 
 
 def check_unit_interval(value: Any, where: str, name: str) -> float:
-    """Raise unless 0 <= ``value`` < 1 (the range of a decay rate such as Adam's betas); return it."""
+    """Raise unless 0 <= ``value`` < 1 (the range of a decay rate such as Adam's betas); return it.
+
+    Args:
+        value: the argument.
+        where: who is checking; starts the message.
+        name: what the argument is called in the message.
+    """
     check_non_negative(value, where, name)
     if not value < 1.0:
         raise ValueError(f"{where}: expected 0 <= {name} < 1, got {value}")
@@ -119,7 +168,14 @@ def check_unit_interval(value: Any, where: str, name: str) -> float:
 
 
 def check_probability(p: Any, where: str, name: str = "p", what: str = "a probability") -> float:
-    """Return ``p`` as a float, or raise unless it is a number in [0, 1]; ``what`` says what it is the chance of."""
+    """Return ``p`` as a float, or raise unless it is a number in [0, 1].
+
+    Args:
+        p: the argument.
+        where: who is checking; starts the message.
+        name: what the argument is called in the message.
+        what: what p is the chance of, for the message.
+    """
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
         raise TypeError(f"{where}: expected {name} to be a float in [0, 1], got {type(p).__name__} {p!r}")
     if not 0.0 <= p <= 1.0:

@@ -18,7 +18,12 @@ _GAINS = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "sigmoid": 1.0, "tanh": 5
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """The factor that keeps activations' variance steady through a layer followed by ``nonlinearity``."""
+    """The factor that keeps activations' variance steady through a layer followed by ``nonlinearity``.
+
+    Args:
+        nonlinearity: "linear", "conv1d", "conv2d", "sigmoid", "tanh", "relu", "selu" or "leaky_relu".
+        param: leaky_relu's negative slope (None: 0.01); ignored by the others.
+    """
     if nonlinearity == "leaky_relu":
         slope = 0.01 if param is None else param
         return math.sqrt(2.0 / (1 + slope**2))
@@ -28,7 +33,11 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def fan_in_and_fan_out(shape: tuple) -> tuple[int, int]:
-    """(fan_in, fan_out) of a weight of shape (M, D, *kernel)."""
+    """(fan_in, fan_out) of a weight.
+
+    Args:
+        shape: (M, D, *kernel), at least 2-D.
+    """
     if len(shape) < 2:
         raise ValueError(f"fan_in_and_fan_out: expected a weight with at least 2 dimensions, got shape {shape}")
     receptive = math.prod(shape[2:])
@@ -43,23 +52,55 @@ def _fill(target, sample) -> np.ndarray:
 
 def uniform_(target: Parameter | np.ndarray, a: float = 0.0, b: float = 1.0, *, rng: np.random.Generator
              ) -> Parameter | np.ndarray:
-    """Fill ``target`` (Parameter or array, in place) from U(a, b)."""
+    """Fill ``target`` from U(a, b).
+
+    Args:
+        target: a Parameter or an array of any shape (a weight is (M, D, *kernel)), filled in place.
+        a: the lower bound.
+        b: the upper bound.
+        rng: the Generator to draw from (None: a fresh unseeded one).
+    Returns:
+        target, filled.
+    """
     rng = check_rng(rng, "uniform_")
     return _fill(target, lambda shape: rng.uniform(a, b, size=shape))
 
 
 def normal_(target: Parameter | np.ndarray, mean: float = 0.0, std: float = 1.0, *, rng: np.random.Generator
             ) -> Parameter | np.ndarray:
-    """Fill ``target`` in place from N(mean, std^2)."""
+    """Fill ``target`` from N(mean, std^2).
+
+    Args:
+        target: a Parameter or an array of any shape (a weight is (M, D, *kernel)), filled in place.
+        mean: the mean.
+        std: the standard deviation.
+        rng: the Generator to draw from (None: a fresh unseeded one).
+    Returns:
+        target, filled.
+    """
     rng = check_rng(rng, "normal_")
     return _fill(target, lambda shape: rng.normal(mean, std, size=shape))
 
 
 def zeros_(target: Parameter | np.ndarray) -> Parameter | np.ndarray:
+    """Fill ``target`` with zeros.
+
+    Args:
+        target: a Parameter or an array of any shape (a weight is (M, D, *kernel)), filled in place.
+    Returns:
+        target, filled.
+    """
     return _fill(target, np.zeros)
 
 
 def ones_(target: Parameter | np.ndarray) -> Parameter | np.ndarray:
+    """Fill ``target`` with ones.
+
+    Args:
+        target: a Parameter or an array of any shape (a weight is (M, D, *kernel)), filled in place.
+    Returns:
+        target, filled.
+    """
     return _fill(target, np.ones)
 
 
@@ -69,7 +110,15 @@ def _shape(target) -> tuple:
 
 def xavier_uniform_(target: Parameter | np.ndarray, gain: float = 1.0, *, rng: np.random.Generator
                     ) -> Parameter | np.ndarray:
-    """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)); keeps variance in both directions."""
+    """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)); keeps variance in both directions.
+
+    Args:
+        target: a Parameter or an array of any shape (a weight is (M, D, *kernel)), filled in place.
+        gain: from calculate_gain.
+        rng: the Generator to draw from (None: a fresh unseeded one).
+    Returns:
+        target, filled.
+    """
     fan_in, fan_out = fan_in_and_fan_out(_shape(target))
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(target, -bound, bound, rng=rng)
@@ -77,7 +126,15 @@ def xavier_uniform_(target: Parameter | np.ndarray, gain: float = 1.0, *, rng: n
 
 def xavier_normal_(target: Parameter | np.ndarray, gain: float = 1.0, *, rng: np.random.Generator
                    ) -> Parameter | np.ndarray:
-    """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    Args:
+        target: a Parameter or an array of any shape (a weight is (M, D, *kernel)), filled in place.
+        gain: from calculate_gain.
+        rng: the Generator to draw from (None: a fresh unseeded one).
+    Returns:
+        target, filled.
+    """
     fan_in, fan_out = fan_in_and_fan_out(_shape(target))
     return normal_(target, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng=rng)
 
@@ -92,14 +149,34 @@ def _kaiming_std(target, a, mode, nonlinearity) -> float:
 
 def kaiming_uniform_(target: Parameter | np.ndarray, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu", *, rng: np.random.Generator) -> Parameter | np.ndarray:
-    """He: U(-b, b) with b = gain * sqrt(3 / fan); keeps forward variance through ReLU layers."""
+    """He: U(-b, b) with b = gain * sqrt(3 / fan); keeps forward variance through ReLU layers.
+
+    Args:
+        target: a Parameter or an array of any shape (a weight is (M, D, *kernel)), filled in place.
+        a: leaky_relu's negative slope (0: ReLU).
+        mode: "fan_in" (keeps the forward pass's variance) or "fan_out" (the backward pass's).
+        nonlinearity: as calculate_gain.
+        rng: the Generator to draw from (None: a fresh unseeded one).
+    Returns:
+        target, filled.
+    """
     bound = math.sqrt(3.0) * _kaiming_std(target, a, mode, nonlinearity)
     return uniform_(target, -bound, bound, rng=rng)
 
 
 def kaiming_normal_(target: Parameter | np.ndarray, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", *, rng: np.random.Generator) -> Parameter | np.ndarray:
-    """He: N(0, std^2) with std = gain / sqrt(fan)."""
+    """He: N(0, std^2) with std = gain / sqrt(fan).
+
+    Args:
+        target: a Parameter or an array of any shape (a weight is (M, D, *kernel)), filled in place.
+        a: leaky_relu's negative slope (0: ReLU).
+        mode: "fan_in" (keeps the forward pass's variance) or "fan_out" (the backward pass's).
+        nonlinearity: as calculate_gain.
+        rng: the Generator to draw from (None: a fresh unseeded one).
+    Returns:
+        target, filled.
+    """
     return normal_(target, 0.0, _kaiming_std(target, a, mode, nonlinearity), rng=rng)
 
 

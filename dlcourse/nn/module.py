@@ -95,7 +95,12 @@ class Module:
 
     # ----- structure ---------------------------------------------------------------------------
     def register_buffer(self, name: str, value: np.ndarray) -> None:
-        """Keep ``value`` as state that is saved but not trained (BatchNorm's running statistics)."""
+        """Keep ``value`` as state that is saved but not trained (BatchNorm's running statistics).
+
+        Args:
+            name: the attribute and state_dict key.
+            value: an array of any shape.
+        """
         if name not in self._buffer_names:
             self._buffer_names.append(name)
         setattr(self, name, value)
@@ -115,7 +120,11 @@ class Module:
             yield from child.modules()
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Yield ``(name, Parameter)`` with PyTorch's dotted names, e.g. ``"0.weight"``."""
+        """Yield ``(name, Parameter)`` with PyTorch's dotted names, e.g. ``"0.weight"``.
+
+        Args:
+            prefix: put before every name (used for the children, e.g. ``"0."``).
+        """
         for name, value in vars(self).items():
             if isinstance(value, Parameter):
                 yield prefix + name, value
@@ -127,6 +136,11 @@ class Module:
             yield param
 
     def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """Yield ``(name, array)`` for every buffer, with PyTorch's dotted names.
+
+        Args:
+            prefix: put before every name (used for the children, e.g. ``"0."``).
+        """
         for name in self._buffer_names:
             yield prefix + name, getattr(self, name)
         for name, child in self.named_children():
@@ -137,6 +151,11 @@ class Module:
             param.zero_grad()
 
     def train(self, mode: bool = True) -> Module:
+        """Switch this module and all below it to training (or, for mode=False, evaluation) behaviour.
+
+        Args:
+            mode: True for training (Dropout drops, BatchNorm uses batch statistics), False for evaluation.
+        """
         for module in self.modules():
             module.training = mode
         return self
@@ -147,7 +166,11 @@ class Module:
     # ----- state ---------------------------------------------------------------------------------
     def state_dict(self, prefix: str = "") -> dict[str, np.ndarray]:
         """Copies of every parameter and buffer under PyTorch's keys, in PyTorch's order (each module's own
-        parameters, then its buffers, then its children's)."""
+        parameters, then its buffers, then its children's).
+
+        Args:
+            prefix: put before every key (used for the children, e.g. ``"0."``).
+        """
         state = {prefix + name: value.data.copy() for name, value in vars(self).items() if isinstance(value, Parameter)}
         state.update({prefix + name: np.array(getattr(self, name), copy=True) for name in self._buffer_names})
         for name, child in self.named_children():
@@ -159,6 +182,10 @@ class Module:
 
         Values are cast to each parameter's dtype. With ``strict``, missing or unexpected keys raise a
         KeyError listing them; a wrong shape always raises a ValueError naming the key.
+
+        Args:
+            state_dict: {key: array}, as state_dict() or torch's module.state_dict() gives.
+            strict: whether the keys must match exactly.
         """
         params = dict(self.named_parameters())
         buffers = dict(self.named_buffers())
