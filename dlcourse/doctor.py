@@ -77,7 +77,15 @@ def check_python(version_info: tuple | None = None) -> Check:
 
 
 def check_package(label: str, distribution: str, module: str | None, fix: str, requirements: dict) -> Check:
-    """Installed, recent enough (pyproject's floor), and importable when ``module`` is given."""
+    """Installed, recent enough (pyproject's floor), and importable when ``module`` is given.
+
+    Args:
+        label: the name the report shows.
+        distribution: the package's name on PyPI.
+        module: the module to import, or None to skip the import.
+        fix: what the report tells the user to run when the check fails.
+        requirements: {distribution: minimum version}, from pyproject.toml.
+    """
     version = _version(distribution)
     if version is None:
         return Check(label, False, "not installed", fix)

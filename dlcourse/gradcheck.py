@@ -63,6 +63,8 @@ def check_function(forward: Callable[..., np.ndarray], backward: Callable[[np.nd
         forward: maps float64 arrays ``inputs`` to an output array.
         backward: maps dout (output's shape) to the gradients for each input (a tuple, or one array).
         inputs: float64 arrays, perturbed in place during the check.
+        rng: draws the random dout.
+        eps: the central-difference step.
     Returns:
         The norm-wise relative error for each input.
     """
@@ -87,7 +89,15 @@ def check_module(module: Module, x: np.ndarray, *, rng: np.random.Generator, eps
     """Check a Module's backward: the input gradient and every parameter gradient.
 
     The module must be float64 (``module.double()``) and deterministic between calls (put Dropout in
-    eval mode or fix its mask). Returns ``{"input": err, "weight": err, ...}`` with norm-wise relative errors.
+    eval mode or fix its mask).
+
+    Args:
+        module: the Module to check.
+        x: its input, any shape it accepts (converted to float64).
+        rng: draws the random dout.
+        eps: the central-difference step.
+    Returns:
+        ``{"input": err, "weight": err, ...}``: the norm-wise relative error of each gradient.
     """
     x = np.array(x, dtype=np.float64)
     out = module(x)

@@ -38,6 +38,11 @@ class EarlyStopping:
         self.best, self.best_epoch, self.best_state, self.wait = None, None, None, 0
 
     def improved(self, value: float) -> bool:
+        """Whether ``value`` beats the best so far by more than min_delta (any finite value beats none).
+
+        Args:
+            value: this epoch's monitored quantity.
+        """
         if self.best is None:
             return bool(np.isfinite(value))
         if self.mode == "min":
@@ -80,6 +85,12 @@ class History:
         self.restored_epoch: int | None = None
 
     def append(self, epoch: int, row: Mapping[str, float]) -> None:
+        """Record one epoch.
+
+        Args:
+            epoch: its number, counting from 1.
+            row: {column: value}, e.g. {"loss": 0.3, "val_loss": 0.4}.
+        """
         self.epochs.append(epoch)
         for key, value in row.items():
             self._columns.setdefault(key, []).append(float(value))

@@ -184,16 +184,33 @@ def precision(y_true: ArrayLike, y_pred: ArrayLike, *, pos_label: Any = 1, avera
 
 def recall(y_true: ArrayLike, y_pred: ArrayLike, *, pos_label: Any = 1, average: str | None = "binary",
            zero_division: float = 0.0) -> float | np.ndarray:
-    """Of the truly positive samples, the fraction found: tp / (tp + fn). Arguments as in ``precision``."""
+    """Of the truly positive samples, the fraction found: tp / (tp + fn).
+
+    Args:
+        y_true: (N,) true labels.
+        y_pred: (N,) predicted labels.
+        pos_label: as in ``precision``.
+        average: as in ``precision``.
+        zero_division: the score when tp + fn = 0.
+    Returns:
+        A float, or (K,) scores when average is None.
+    """
     return _prf("r", y_true, y_pred, pos_label, average, zero_division)
 
 
 def f1_score(y_true: ArrayLike, y_pred: ArrayLike, *, pos_label: Any = 1, average: str | None = "binary",
              zero_division: float = 0.0) -> float | np.ndarray:
-    """Harmonic mean of precision and recall, 2 tp / (2 tp + fp + fn). Arguments as in ``precision``.
+    """Harmonic mean of precision and recall, 2 tp / (2 tp + fp + fn).
 
-    ``zero_division`` applies when tp + fp + fn = 0 (the class never occurs); as in scikit-learn, F1 is 0 (not
-    ``zero_division``) when the class occurs but is never predicted correctly.
+    Args:
+        y_true: (N,) true labels.
+        y_pred: (N,) predicted labels.
+        pos_label: as in ``precision``.
+        average: as in ``precision``.
+        zero_division: the score when tp + fp + fn = 0 (the class never occurs); as in scikit-learn, F1 is 0 (not
+            ``zero_division``) when the class occurs but is never predicted correctly.
+    Returns:
+        A float, or (K,) scores when average is None.
     """
     return _prf("f", y_true, y_pred, pos_label, average, zero_division)
 
@@ -324,7 +341,12 @@ def mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 
 
 def root_mean_squared_error(y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """sqrt(MSE), in the units of y; for (N, M) the mean over outputs of each output's RMSE (as scikit-learn)."""
+    """sqrt(MSE), in the units of y; for (N, M) the mean over outputs of each output's RMSE (as scikit-learn).
+
+    Args:
+        y_true: (N,) or (N, M).
+        y_pred: the same shape.
+    """
     y_true, y_pred = _regression_pair(y_true, y_pred, "root_mean_squared_error")
     return float(np.mean(np.sqrt(np.mean((y_true - y_pred) ** 2, axis=0))))
 

@@ -22,7 +22,11 @@ NOTEBOOK_FOLDERS = ("chapters", "solutions")
 
 
 def read(path: str | Path) -> nbformat.NotebookNode:
-    """A notebook from its ``.ipynb`` or its jupytext ``.py``."""
+    """A notebook from its ``.ipynb`` or its jupytext ``.py``.
+
+    Args:
+        path: the file.
+    """
     path = Path(path)
     if path.suffix == ".py":
         return jupytext.read(path, fmt="py:percent")
@@ -44,7 +48,11 @@ def from_source(py_path: str | Path) -> nbformat.NotebookNode:
 
 
 def sources(root: str | Path = ".") -> list[Path]:
-    """Every jupytext source under chapters/ and solutions/."""
+    """Every jupytext source under chapters/ and solutions/.
+
+    Args:
+        root: the course's root folder.
+    """
     root = Path(root)
     found = []
     for folder in NOTEBOOK_FOLDERS:
@@ -62,7 +70,11 @@ def _comparable(nb: nbformat.NotebookNode) -> list[tuple]:
 
 
 def is_in_sync(py_path: str | Path) -> bool:
-    """Whether the committed ``.ipynb`` is exactly what its ``.py`` source generates today."""
+    """Whether the committed ``.ipynb`` is exactly what its ``.py`` source generates today.
+
+    Args:
+        py_path: the jupytext source.
+    """
     ipynb = Path(py_path).with_suffix(".ipynb")
     if not ipynb.exists():
         return False
@@ -72,6 +84,7 @@ def is_in_sync(py_path: str | Path) -> bool:
 
 
 def has_outputs(nb: nbformat.NotebookNode) -> bool:
+    """Whether any code cell of ``nb`` holds outputs or an execution count (committed notebooks must not)."""
     return any(c.cell_type == "code" and (c.get("outputs") or c.get("execution_count")) for c in nb.cells)
 
 
@@ -87,6 +100,11 @@ def execute(path_or_nb: str | Path | nbformat.NotebookNode, *, cwd: str | Path |
     """Run every cell headless; return the executed notebook and the wall time in seconds.
 
     Raises nbclient's CellExecutionError, which names the failing cell, when a cell raises.
+
+    Args:
+        path_or_nb: a notebook file (``.ipynb`` or jupytext ``.py``) or a notebook.
+        cwd: the folder the kernel runs in (default: the notebook's own, or the current one).
+        timeout: seconds a single cell may take.
     """
     if isinstance(path_or_nb, str | Path):
         path = Path(path_or_nb)

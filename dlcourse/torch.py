@@ -109,7 +109,11 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> np.random.Gener
 
 
 def to_numpy(x: torch.Tensor) -> np.ndarray:
-    """A tensor (any device, with or without grad) as a NumPy array; NumPy input passes through."""
+    """A tensor (any device, with or without grad) as a NumPy array; NumPy input passes through.
+
+    Args:
+        x: a tensor of any shape, or a NumPy array.
+    """
     if isinstance(x, torch.Tensor):
         x = x.detach()
         if x.dtype in (torch.bfloat16, torch.float16):  # NumPy has no bfloat16; widen both half types alike
@@ -134,7 +138,14 @@ def _model_device_and_dtype(model: torch.nn.Module) -> tuple[torch.device, torch
 
 class TorchStepper(Stepper):
     """Runs one batch of a torch model on ``device``. NumPy batches become tensors there: floating point in the
-    model's dtype, integers as int64 (class indices for CrossEntropyLoss); tensors only move."""
+    model's dtype, integers as int64 (class indices for CrossEntropyLoss); tensors only move.
+
+    Args:
+        model: a torch.nn.Module.
+        loss_fn: e.g. torch.nn.CrossEntropyLoss(), or None to predict only.
+        optimizer: a torch.optim optimizer, or None to evaluate only.
+        device: where to compute (default: where the model's parameters are).
+    """
 
     def __init__(self, model: torch.nn.Module, loss_fn: Callable | None = None,
                  optimizer: torch.optim.Optimizer | None = None, *, device: torch.device | None = None):
@@ -144,6 +155,7 @@ class TorchStepper(Stepper):
         self._loss: torch.Tensor | None = None
 
     def move(self, x: torch.Tensor) -> torch.Tensor:
+        """A batch x (N, ...), NumPy or tensor, as a tensor on ``device`` (see the class docstring for dtypes)."""
         if isinstance(x, torch.Tensor):
             return x.to(self.device, non_blocking=True)
         array = np.asarray(x)
@@ -172,6 +184,7 @@ class TorchStepper(Stepper):
         self._loss = None  # frees the graph before the next batch
 
     def predict_batch(self, xb: torch.Tensor) -> np.ndarray:
+        """The model's output for one batch xb (N, ...), as NumPy, without gradients."""
         with torch.no_grad():
             return to_numpy(self.model(self.move(xb)))
 
@@ -182,6 +195,7 @@ class TorchStepper(Stepper):
         return {key: value.detach().clone() for key, value in self.model.state_dict().items()}
 
     def restore(self, state: dict) -> None:
+        """Load weights saved by ``snapshot`` (state: a state_dict)."""
         self.model.load_state_dict(state)
 
 
@@ -196,10 +210,9 @@ def fit(model: torch.nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimi
             the same Parameter objects).
         loss_fn: e.g. torch.nn.CrossEntropyLoss(), returning a scalar.
         optimizer: a torch.optim optimizer over ``model.parameters()``.
-        train_loader: iterables of (xb, yb): torch DataLoaders, or dlcourse's NumPy DataLoader (NumPy batches are
+        train_loader: an iterable of (xb, yb): a torch DataLoader, or dlcourse's NumPy DataLoader (NumPy batches are
             converted, see TorchStepper), xb (N, ...), yb (N,) or (N, ...).
-        val_loader: iterables of (xb, yb): torch DataLoaders, or dlcourse's NumPy DataLoader (NumPy batches are
-            converted, see TorchStepper), xb (N, ...), yb (N,) or (N, ...).
+        val_loader: the same for validation, iterated after each epoch, or None.
         epochs: the number of passes.
         device: None for ``device()`` (cuda when available).
         metrics: None, ["accuracy"], or {name: function(target, output) -> float} on NumPy arrays, so the same metric
@@ -222,12 +235,29 @@ def fit(model: torch.nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimi
 def evaluate(model: torch.nn.Module, loader: Iterable, loss_fn: Callable,
              metrics: Sequence[str | Callable] | dict | None = None) -> dict[str, float]:
     """Mean loss and metrics of a torch model over ``loader``, in eval mode and without gradients, on the model's
-    device. Returns {"loss": ..., one float per metric}."""
+    device.
+
+    Args:
+        model: a torch.nn.Module.
+        loader: an iterable of (xb, yb) batches (torch or NumPy), xb (N, ...) and yb (N,) or (N, ...).
+        loss_fn: e.g. torch.nn.CrossEntropyLoss(), returning a scalar.
+        metrics: None, ["accuracy"], or {name: function(target, output) -> float} on NumPy arrays.
+    Returns:
+        {"loss": ..., one float per metric}.
+    """
     return evaluate_with(TorchStepper(model, loss_fn), loader, metrics)
 
 
 def predict(model: torch.nn.Module, X: ArrayLike, batch_size: int = 256) -> np.ndarray:
-    """Outputs of a torch model for X (N, ...) (NumPy or tensor), batch by batch in eval mode: a NumPy (N, ...)."""
+    """Outputs of a torch model, batch by batch in eval mode.
+
+    Args:
+        model: a torch.nn.Module.
+        X: (N, ...) inputs, NumPy or a tensor.
+        batch_size: rows per forward pass.
+    Returns:
+        (N, ...) outputs as a NumPy array.
+    """
     return predict_with(TorchStepper(model), X, batch_size)
 
 
@@ -242,7 +272,12 @@ def _torch_state_for(np_state: dict, torch_state: dict, where: str) -> dict:
 
 def copy_weights_to_torch(np_module: Module, torch_module: torch.nn.Module) -> None:
     """Copy every parameter and buffer of a dlcourse.nn module into its torch twin (same keys and shapes), cast to
-    the torch module's dtypes and device."""
+    the torch module's dtypes and device.
+
+    Args:
+        np_module: the dlcourse.nn module to read.
+        torch_module: the torch module to write.
+    """
     np_state = np_module.state_dict()
     targets = _torch_state_for(np_state, torch_module.state_dict(), "copy_weights_to_torch")
     with torch.no_grad():
@@ -256,7 +291,12 @@ def copy_weights_to_torch(np_module: Module, torch_module: torch.nn.Module) -> N
 
 def copy_weights_from_torch(torch_module: torch.nn.Module, np_module: Module) -> None:
     """Copy every parameter and buffer of a torch module into its dlcourse.nn twin (same keys and shapes), cast to
-    the NumPy module's dtypes."""
+    the NumPy module's dtypes.
+
+    Args:
+        torch_module: the torch module to read.
+        np_module: the dlcourse.nn module to write.
+    """
     np_state = np_module.state_dict()
     sources = _torch_state_for(np_state, torch_module.state_dict(), "copy_weights_from_torch")
     np_module.load_state_dict({key: to_numpy(value) for key, value in sources.items()})

@@ -44,7 +44,14 @@ _CAUSES = ("Likely causes: (1) the learning rate is too high{lr}: try one 10 tim
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite. ``epoch`` and ``batch`` count from 1; ``history`` holds the epochs done."""
+    """The loss became NaN or infinite. ``epoch`` and ``batch`` count from 1; ``history`` holds the epochs done.
+
+    Args:
+        message: what happened and what to try.
+        epoch: the epoch of the bad loss.
+        batch: the batch of the bad loss.
+        loss: the bad value.
+    """
 
     def __init__(self, message: str, *, epoch: int | None = None, batch: int | None = None,
                  loss: float | None = None):
@@ -117,6 +124,7 @@ class Stepper:
         self.optimizer.step()
 
     def predict_batch(self, xb: np.ndarray) -> np.ndarray:
+        """The model's output for one batch xb (N, ...), as NumPy."""
         return self.to_numpy(self.model(xb))
 
     def to_numpy(self, x: np.ndarray) -> np.ndarray:
@@ -126,6 +134,7 @@ class Stepper:
         return self.model.state_dict()  # dlcourse's state_dict already copies
 
     def restore(self, state: dict) -> None:
+        """Load weights saved by ``snapshot`` (state: a state_dict)."""
         self.model.load_state_dict(state)
 
 
@@ -138,7 +147,12 @@ def _scalar(loss) -> float:
 
 
 def resolve_metrics(metrics: Sequence[str | Callable] | dict | None, where: str) -> dict[str, Metric]:
-    """Accept None, {name: function(target, output)}, or names of known metrics ("accuracy"); return a dict."""
+    """Accept None, {name: function(target, output)}, or names of known metrics ("accuracy"); return a dict.
+
+    Args:
+        metrics: None, a dict {name: function(target, output) -> float}, or a list of names and functions.
+        where: the caller's name, for error messages.
+    """
     if metrics is None:
         return {}
     if isinstance(metrics, str):
@@ -175,6 +189,15 @@ def run_pass(stepper: Stepper, loader: Iterable, metrics: Mapping[str, Metric], 
              epochs: int = 1) -> dict[str, float]:
     """One pass over ``loader``: train on every batch (``training``) or only evaluate.
 
+    Args:
+        stepper: runs one batch of the model.
+        loader: an iterable of (xb, yb) batches, xb (N, ...) and yb (N, ...).
+        metrics: {name: function(target, output) -> float}, from resolve_metrics.
+        training: whether to update the weights.
+        on_batch: called with each batch's loss (the progress bar), or None.
+        where: the caller's name, for error messages.
+        epoch: the epoch this pass belongs to, for error messages.
+        epochs: the number of epochs, for error messages.
     Returns:
         {"loss": mean loss per sample, then one entry per metric}. Batch losses are weighted by batch size, which
         gives the whole-set mean for reduction='mean'; a training pass averages losses taken while the weights move.
@@ -229,7 +252,21 @@ def _step_scheduler(scheduler, value: float) -> None:
 def run_epochs(stepper: Stepper, train_loader: Iterable, *, epochs: int, val_loader: Iterable | None = None,
                metrics: Sequence[str | Callable] | dict | None = None, early_stopping: EarlyStopping | None = None,
                progress: bool = True, scheduler: Any | None = None, where: str = "fit") -> History:
-    """The epochs both fit functions run: train, validate, record, schedule, maybe stop; see ``fit``."""
+    """The epochs both fit functions run: train, validate, record, schedule, maybe stop.
+
+    Args:
+        stepper: runs one batch of the model (Stepper, or TorchStepper for torch models).
+        train_loader: as in ``fit``.
+        epochs: as in ``fit``.
+        val_loader: as in ``fit``.
+        metrics: as in ``fit``.
+        early_stopping: as in ``fit``.
+        progress: as in ``fit``.
+        scheduler: as in ``fit``.
+        where: the caller's name, for error messages.
+    Returns:
+        A History, as ``fit``.
+    """
     epochs = check_positive_int(epochs, where, "epochs")
     metrics = resolve_metrics(metrics, where)
     monitor = _check_monitor(early_stopping, metrics, val_loader is not None, where)
@@ -290,10 +327,9 @@ def fit(model: Module, loss_fn: Module, optimizer: Optimizer, train_loader: Iter
         model: a dlcourse.nn.Module, (N, ...) -> (N, ...) outputs.
         loss_fn: a dlcourse.nn loss returning a scalar.
         optimizer: a dlcourse.optim optimizer over ``model.parameters()``.
-        train_loader: iterables of (xb, yb) NumPy batches, xb (N, ...) and yb (N, ...); the training loader is iterated
-            once per epoch (shuffle it), the validation one after each epoch.
-        val_loader: iterables of (xb, yb) NumPy batches, xb (N, ...) and yb (N, ...); the training loader is iterated
-            once per epoch (shuffle it), the validation one after each epoch.
+        train_loader: an iterable of (xb, yb) NumPy batches, xb (N, ...) and yb (N, ...), iterated once per epoch
+            (shuffle it).
+        val_loader: the same for validation, iterated after each epoch, or None.
         epochs: the number of passes.
         metrics: None, ["accuracy"], or {name: function(target, output) -> float}.
         early_stopping: an EarlyStopping, or None to run every epoch.
@@ -310,7 +346,14 @@ def fit(model: Module, loss_fn: Module, optimizer: Optimizer, train_loader: Iter
 
 def evaluate_with(stepper: Stepper, loader: Iterable, metrics: Sequence[str | Callable] | dict | None = None,
                   where: str = "evaluate") -> dict[str, float]:
-    """The mean loss and the metrics over ``loader`` with the model in eval mode (its mode is restored after)."""
+    """The mean loss and the metrics over ``loader`` with the model in eval mode (its mode is restored after).
+
+    Args:
+        stepper: runs one batch of the model.
+        loader: an iterable of (xb, yb) batches.
+        metrics: as in ``fit``.
+        where: the caller's name, for error messages.
+    """
     metrics = resolve_metrics(metrics, where)
     was_training = stepper.model.training
     stepper.model.eval()
@@ -321,7 +364,16 @@ def evaluate_with(stepper: Stepper, loader: Iterable, metrics: Sequence[str | Ca
 
 
 def predict_with(stepper: Stepper, X: ArrayLike, batch_size: int, where: str = "predict") -> np.ndarray:
-    """The model's outputs for every row of ``X``, batch by batch, in eval mode, as one NumPy array."""
+    """The model's outputs for every row of ``X``, batch by batch, in eval mode, as one NumPy array.
+
+    Args:
+        stepper: runs one batch of the model.
+        X: (N, ...) inputs.
+        batch_size: rows per forward pass.
+        where: the caller's name, for error messages.
+    Returns:
+        (N, ...) outputs.
+    """
     batch_size = check_positive_int(batch_size, where, "batch_size")
     was_training = stepper.model.training
     stepper.model.eval()
@@ -338,6 +390,11 @@ def evaluate(model: Module, loader: Iterable, loss_fn: Module, metrics: Sequence
              ) -> dict[str, float]:
     """Loss and metrics of a dlcourse.nn model over a loader of (xb, yb) batches, without training.
 
+    Args:
+        model: a dlcourse.nn.Module.
+        loader: an iterable of (xb, yb) batches, xb (N, ...) and yb (N, ...).
+        loss_fn: a dlcourse.nn loss returning a scalar.
+        metrics: None, ["accuracy"], or {name: function(target, output) -> float}.
     Returns:
         {"loss": mean loss per sample, then one float per metric}.
     """
@@ -345,5 +402,13 @@ def evaluate(model: Module, loader: Iterable, loss_fn: Module, metrics: Sequence
 
 
 def predict(model: Module, X: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Outputs of a dlcourse.nn model for X of shape (N, ...), in batches and in eval mode: (N, ...) outputs."""
+    """Outputs of a dlcourse.nn model, in batches and in eval mode.
+
+    Args:
+        model: a dlcourse.nn.Module.
+        X: (N, ...) inputs.
+        batch_size: rows per forward pass.
+    Returns:
+        (N, ...) outputs.
+    """
     return predict_with(Stepper(model), X, batch_size)

@@ -191,7 +191,12 @@ class Tensor:
 
     # ----- reductions -----------------------------------------------------------------------------------------------
     def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (all axes when None), as np.sum: (*shape) -> the shape without (or with size-1) axes."""
+        """Sum over ``axis`` (all axes when None), as np.sum: (*shape) -> the shape without (or with size-1) axes.
+
+        Args:
+            axis: an axis, a tuple of axes, or None for all.
+            keepdims: keep the reduced axes with size 1 (as np).
+        """
         out = self._result(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
 
         def _backward():  # every summed element gets the whole upstream gradient
@@ -201,7 +206,12 @@ class Tensor:
         return out
 
     def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis``, as np.mean; each element's gradient is the upstream gradient / count."""
+        """Mean over ``axis``, as np.mean; each element's gradient is the upstream gradient / count.
+
+        Args:
+            axis: an axis, a tuple of axes, or None for all.
+            keepdims: keep the reduced axes with size 1 (as np).
+        """
         out = self._result(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean")
         count = self.data.size // max(out.data.size, 1)  # how many elements each mean averaged
 
@@ -212,7 +222,12 @@ class Tensor:
         return out
 
     def max(self, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; tied maxima share the gradient equally (as torch.amax)."""
+        """Maximum over ``axis``; tied maxima share the gradient equally (as torch.amax).
+
+        Args:
+            axis: an axis, a tuple of axes, or None for all.
+            keepdims: keep the reduced axes with size 1 (as np).
+        """
         top = self.data.max(axis=axis, keepdims=True)
         out = self._result(top if keepdims else np.squeeze(top, axis=axis), (self,), "max")
 

@@ -56,6 +56,7 @@ def random_shift(images: np.ndarray, max_shift: int, *, rng: np.random.Generator
         images: (N, H, W) or (N, C, H, W).
         max_shift: the largest shift, >= 0.
         rng: the Generator.
+        fill: the value of the pixels shifted in.
     Returns:
         The shifted images, the input's shape and dtype.
     """

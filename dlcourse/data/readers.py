@@ -110,6 +110,8 @@ class _ArraysOnly(pickle.Unpickler):
 def read_cifar_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """One CIFAR-10 python batch: a pickled dict with b"data" (N, 3072) uint8 and b"labels" (N,).
 
+    Args:
+        path: the batch file, e.g. data_batch_1.
     Returns:
         images: (N, 3, 32, 32) uint8, channels red, green, blue. labels: (N,) int64.
     """

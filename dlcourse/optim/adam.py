@@ -112,7 +112,14 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: the weights shrink by ``lr * weight_decay`` each step, outside the moments.
 
-    Args: as Adam, but weight_decay defaults to 1e-2 and the decay is always decoupled.
+    Args:
+        params: as Adam.
+        lr: as Adam.
+        betas: as Adam.
+        eps: as Adam.
+        weight_decay: the decay rate per unit of lr (default 1e-2), always decoupled.
+        amsgrad: as Adam.
+        maximize: as Adam.
     """
 
     def __init__(self, params: Iterable[Parameter] | Iterable[dict], lr: float = 1e-3,

@@ -65,6 +65,11 @@ class LRScheduler:
         return {key: value for key, value in vars(self).items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """Restore what state_dict() returned.
+
+        Args:
+            state_dict: from state_dict().
+        """
         vars(self).update(state_dict)
 
     def _current_lrs(self) -> list[float]:

@@ -45,7 +45,11 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, param_group: dict) -> None:
-        """Append a group: its Parameters plus any hyperparameters it does not set, taken from ``defaults``."""
+        """Append a group: its Parameters plus any hyperparameters it does not set, taken from ``defaults``.
+
+        Args:
+            param_group: {"params": Parameters, and optionally hyperparameters such as "lr"}.
+        """
         where = type(self).__name__
         if not isinstance(param_group, dict):
             raise TypeError(f"{where}: expected a param group dict, got {type(param_group).__name__}")

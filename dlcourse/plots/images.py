@@ -29,6 +29,11 @@ def image_grid(count: int, ncols: int, *, axes: Sequence[plt.Axes] | np.ndarray 
                ) -> np.ndarray:
     """``count`` Axes in rows of ``ncols`` (new figure unless ``axes`` is given); spare Axes are hidden.
 
+    Args:
+        count: how many Axes are needed.
+        ncols: Axes per row.
+        axes: Axes to draw into (at least as many as are drawn), or None for a new figure.
+        cell: the size of one Axes in inches, for a new figure.
     Returns:
         (rows, ncols) array of Axes, ticks off.
     """
@@ -71,6 +76,9 @@ def show_images(images: ArrayLike, labels: ArrayLike | None = None, *, predictio
         class_names: names for the indices (e.g. SHAPE_NAMES), or None to print the indices.
         ncols: images per row.
         max_images: at most this many are drawn (the first ones).
+        axes: Axes to draw into (at least as many as are drawn), or None for a new figure.
+        cmap: the colour map of one-channel images.
+        title: the figure's title, or None.
     Returns:
         (rows, ncols) array of Axes.
     """
@@ -100,6 +108,11 @@ def show_feature_maps(maps: ArrayLike, *, ncols: int = 8, max_maps: int = 32,
 
     Args:
         maps: (C, H, W) or (1, C, H, W), e.g. a Conv2d layer's output for one image.
+        ncols: maps per row.
+        max_maps: at most this many channels are drawn (the first ones).
+        axes: Axes to draw into (at least as many as are drawn), or None for a new figure.
+        cmap: the colour map.
+        title: the figure's title, or None.
     Returns:
         (rows, ncols) array of Axes; channel c is titled "c".
     """
@@ -127,6 +140,10 @@ def show_filters(weight: ArrayLike, *, ncols: int = 8, max_filters: int = 32,
 
     Args:
         weight: (M, C, kH, kW), a Conv2d weight.
+        ncols: filters per row.
+        max_filters: at most this many are drawn (the first ones).
+        axes: Axes to draw into (at least as many as are drawn), or None for a new figure.
+        title: the figure's title, or None.
     Returns:
         (rows, ncols) array of Axes.
     """

@@ -40,12 +40,28 @@ def _bowl_matrix(condition: float, angle: float) -> np.ndarray:
 
 
 def bowl(p: np.ndarray, condition: float = 20.0, angle: float = np.pi / 6) -> np.ndarray:
-    """0.5 p^T A p with A = R diag(1, condition) R^T (a turned ellipse). p: (..., 2) -> (...)."""
+    """0.5 p^T A p with A = R diag(1, condition) R^T (a turned ellipse).
+
+    Args:
+        p: (..., 2) points.
+        condition: the ratio of the largest to the smallest curvature.
+        angle: how far the ellipse is turned, in radians.
+    Returns:
+        (...) values.
+    """
     return 0.5 * np.einsum("...i,ij,...j->...", p, _bowl_matrix(condition, angle), p)
 
 
 def bowl_grad(p: np.ndarray, condition: float = 20.0, angle: float = np.pi / 6) -> np.ndarray:
-    """A p. p: (..., 2) -> (..., 2)."""
+    """A p, the gradient of ``bowl``.
+
+    Args:
+        p: (..., 2) points.
+        condition: as bowl.
+        angle: as bowl.
+    Returns:
+        (..., 2) gradients.
+    """
     return p @ _bowl_matrix(condition, angle)  # A is symmetric, so p A = (A p)^T row by row
 
 
@@ -217,7 +233,16 @@ def run_optimizer(surface: Surface, optimizer: Callable, *, num_steps: int = 100
 
 
 def plot_contours(surface: Surface, ax: plt.Axes | None = None, *, resolution: int = 160, levels: int = 25) -> plt.Axes:
-    """Filled contours of ``surface`` over its box, the minimum starred. Returns the axes."""
+    """Filled contours of ``surface`` over its box, the minimum starred.
+
+    Args:
+        surface: from make_surface.
+        ax: the Axes to draw into, or None for a new figure.
+        resolution: grid points per axis.
+        levels: the number of contour levels.
+    Returns:
+        The Axes.
+    """
     ax = plt.gca() if ax is None else ax
     xs = np.linspace(*surface.xlim, resolution)
     ys = np.linspace(*surface.ylim, resolution)
@@ -240,12 +265,25 @@ def plot_contours(surface: Surface, ax: plt.Axes | None = None, *, resolution: i
 
 
 def clip_to_box(surface: Surface, point: np.ndarray) -> np.ndarray:
-    """The point moved onto the plotted box's edge when it lies outside (where a divergence gets marked)."""
+    """The point moved onto the plotted box's edge when it lies outside (where a divergence gets marked).
+
+    Args:
+        surface: from make_surface (its xlim and ylim are the box).
+        point: (2,).
+    """
     return np.array([np.clip(point[0], *surface.xlim), np.clip(point[1], *surface.ylim)])
 
 
 def plot_trajectories(surface: Surface, trajectories: dict[str, Trajectory], ax: plt.Axes | None = None) -> plt.Axes:
-    """Contours with one path per optimizer (label: Trajectory); a diverged run ends in a red cross. Returns ax."""
+    """Contours with one path per optimizer; a diverged run ends in a red cross.
+
+    Args:
+        surface: from make_surface.
+        trajectories: {label: Trajectory}, e.g. from run_optimizer.
+        ax: the Axes to draw into, or None for a new figure.
+    Returns:
+        The Axes.
+    """
     ax = plot_contours(surface, ax)
     for index, (label, path) in enumerate(trajectories.items()):
         color = f"C{index + 1}"
@@ -263,7 +301,15 @@ def animate_trajectories(surface: Surface, trajectories: dict[str, Trajectory], 
                          interval: int = 120, figsize: tuple[float, float] = (4.5, 3.6)) -> FuncAnimation:
     """A race: every path grows together over ``num_frames`` frames. Render with ``animation.to_jshtml()``; each
     frame is a full image, so keep the frames few and small (JPEG frames, ``rcParams["animation.frame_format"]``,
-    are about a third the size of PNG ones for shaded contours)."""
+    are about a third the size of PNG ones for shaded contours).
+
+    Args:
+        surface: from make_surface.
+        trajectories: {label: Trajectory}.
+        num_frames: the number of frames.
+        interval: milliseconds between frames.
+        figsize: (width, height) in inches.
+    """
     figure, ax = plt.subplots(figsize=figsize, dpi=72, layout="constrained")
     plot_contours(surface, ax, resolution=100)
     lines = [ax.plot([], [], "-", color=f"C{i + 1}", lw=2, label=label)[0] for i, label in enumerate(trajectories)]

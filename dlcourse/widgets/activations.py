@@ -24,7 +24,13 @@ BLOCKED = 0.01  # a unit whose derivative is below this passes (almost) no gradi
 
 
 def make_activation(name: str, *, negative_slope: float = 0.01, alpha: float = 1.0) -> nn.Module:
-    """The dlcourse.nn layer called ``name`` (one of ACTIVATIONS), with the slope / alpha that apply to it."""
+    """The dlcourse.nn layer called ``name``, with the slope / alpha that apply to it.
+
+    Args:
+        name: one of ACTIVATIONS.
+        negative_slope: leaky_relu's slope for x <= 0.
+        alpha: elu's alpha.
+    """
     layers = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh,
               "leaky_relu": lambda: nn.LeakyReLU(negative_slope), "elu": lambda: nn.ELU(alpha)}
     if name not in layers:
@@ -40,7 +46,13 @@ def curve_and_derivative(layer: nn.Module, x: np.ndarray) -> tuple[np.ndarray, n
 
 def softmax_with_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
     """softmax(logits / T): T -> 0 approaches one-hot on the largest logit, T -> inf the uniform distribution.
-    logits: (K,) -> probabilities (K,)."""
+
+    Args:
+        logits: (K,).
+        temperature: T > 0.
+    Returns:
+        (K,) probabilities.
+    """
     return nn.Softmax(dim=-1)(np.asarray(logits, dtype=np.float64) / temperature)
 
 

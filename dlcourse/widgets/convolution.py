@@ -39,7 +39,16 @@ def default_image(size: int = 32) -> np.ndarray:
 
 def size_arithmetic(height: int, width: int, kernel: int, stride: int, padding: int, dilation: int) -> str:
     """The output-size formula with the numbers filled in, e.g.
-    'H_out = floor((H + 2p - d(k-1) - 1) / s) + 1 = floor((32 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 32; W_out = 32'."""
+    'H_out = floor((H + 2p - d(k-1) - 1) / s) + 1 = floor((32 + 2*1 - 1*(3-1) - 1) / 1) + 1 = 32; W_out = 32'.
+
+    Args:
+        height: H of the input.
+        width: W of the input.
+        kernel: k, the square kernel's size.
+        stride: s.
+        padding: p, on every side.
+        dilation: d.
+    """
     out_h, out_w = (output_size(n, kernel, stride, 2 * padding, dilation) for n in (height, width))
     return (f"H_out = floor((H + 2p - d(k-1) - 1) / s) + 1 = floor(({height} + 2*{padding} - {dilation}*({kernel}-1)"
             f" - 1) / {stride}) + 1 = {out_h}; W_out = {out_w}")

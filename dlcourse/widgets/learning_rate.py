@@ -35,6 +35,11 @@ def make_optimizer(name: str, lr: float, momentum: float) -> Callable[[list], op
     """A callable ``params -> Optimizer`` for ``name`` in OPTIMIZERS; ``momentum`` is Adam's beta1.
 
     Nesterov needs momentum > 0, so at momentum 0 it is plain SGD (which it then equals).
+
+    Args:
+        name: one of OPTIMIZERS.
+        lr: the learning rate.
+        momentum: SGD's and RMSprop's momentum, Adam's beta1.
     """
     if name not in OPTIMIZERS:
         raise ValueError(f"make_optimizer: expected one of {list(OPTIMIZERS)}, got {name!r}")
