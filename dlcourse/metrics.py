@@ -187,8 +187,8 @@ def recall(y_true: ArrayLike, y_pred: ArrayLike, *, pos_label: Any = 1, average:
     """Of the truly positive samples, the fraction found: tp / (tp + fn).
 
     Args:
-        y_true: (N,) true labels.
-        y_pred: (N,) predicted labels.
+        y_true: as in ``precision``.
+        y_pred: as in ``precision``.
         pos_label: as in ``precision``.
         average: as in ``precision``.
         zero_division: the score when tp + fn = 0.
@@ -203,8 +203,8 @@ def f1_score(y_true: ArrayLike, y_pred: ArrayLike, *, pos_label: Any = 1, averag
     """Harmonic mean of precision and recall, 2 tp / (2 tp + fp + fn).
 
     Args:
-        y_true: (N,) true labels.
-        y_pred: (N,) predicted labels.
+        y_true: as in ``precision``.
+        y_pred: as in ``precision``.
         pos_label: as in ``precision``.
         average: as in ``precision``.
         zero_division: the score when tp + fp + fn = 0 (the class never occurs); as in scikit-learn, F1 is 0 (not

@@ -209,8 +209,8 @@ class Tensor:
         """Mean over ``axis``, as np.mean; each element's gradient is the upstream gradient / count.
 
         Args:
-            axis: an axis, a tuple of axes, or None for all.
-            keepdims: keep the reduced axes with size 1 (as np).
+            axis: as in ``sum``.
+            keepdims: as in ``sum``.
         """
         out = self._result(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean")
         count = self.data.size // max(out.data.size, 1)  # how many elements each mean averaged
@@ -225,8 +225,8 @@ class Tensor:
         """Maximum over ``axis``; tied maxima share the gradient equally (as torch.amax).
 
         Args:
-            axis: an axis, a tuple of axes, or None for all.
-            keepdims: keep the reduced axes with size 1 (as np).
+            axis: as in ``sum``.
+            keepdims: as in ``sum``.
         """
         top = self.data.max(axis=axis, keepdims=True)
         out = self._result(top if keepdims else np.squeeze(top, axis=axis), (self,), "max")

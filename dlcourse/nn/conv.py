@@ -113,13 +113,13 @@ def conv2d_forward_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | N
     """The definition as loops over images, output channels and output pixels: slow, for teaching only.
 
     Args:
-        x: (N, C, H, W).
-        weight: (M, C/groups, kH, kW).
+        x: (N, C, H, W), as in conv2d_forward.
+        weight: (M, C/groups, kH, kW), as in conv2d_forward.
         bias: (M,) or None.
-        stride: int or (sH, sW).
-        padding: int, (pH, pW), (top, bottom, left, right), "valid" or "same".
-        dilation: int or (dH, dW).
-        groups: channels split into this many independent groups.
+        stride: as in conv2d_forward.
+        padding: as in conv2d_forward.
+        dilation: as in conv2d_forward.
+        groups: as in conv2d_forward.
     Returns:
         out: (N, M, H_out, W_out), as conv2d_forward.
         cache: what conv2d_backward_naive needs.

@@ -129,9 +129,9 @@ def xavier_normal_(target: Parameter | np.ndarray, gain: float = 1.0, *, rng: np
     """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
 
     Args:
-        target: a Parameter or an array of any shape (a weight is (M, D, *kernel)), filled in place.
-        gain: from calculate_gain.
-        rng: the Generator to draw from (None: a fresh unseeded one).
+        target: as xavier_uniform_.
+        gain: as xavier_uniform_.
+        rng: as xavier_uniform_.
     Returns:
         target, filled.
     """
@@ -169,11 +169,11 @@ def kaiming_normal_(target: Parameter | np.ndarray, a: float = 0.0, mode: str = 
     """He: N(0, std^2) with std = gain / sqrt(fan).
 
     Args:
-        target: a Parameter or an array of any shape (a weight is (M, D, *kernel)), filled in place.
-        a: leaky_relu's negative slope (0: ReLU).
-        mode: "fan_in" (keeps the forward pass's variance) or "fan_out" (the backward pass's).
-        nonlinearity: as calculate_gain.
-        rng: the Generator to draw from (None: a fresh unseeded one).
+        target: as kaiming_uniform_.
+        a: as kaiming_uniform_.
+        mode: as kaiming_uniform_.
+        nonlinearity: as kaiming_uniform_.
+        rng: as kaiming_uniform_.
     Returns:
         target, filled.
     """

@@ -74,11 +74,11 @@ def l1_loss_forward(input: np.ndarray, target: np.ndarray, reduction: str = "mea
     """|input - target|, reduced.
 
     Args:
-        input: any shape.
-        target: the input's shape.
-        reduction: 'mean' (over all elements), 'sum' or 'none'.
+        input: as mse_loss_forward.
+        target: as mse_loss_forward.
+        reduction: as mse_loss_forward.
     Returns:
-        loss: a scalar, or the input's shape for 'none'.
+        loss: as mse_loss_forward.
         cache: what l1_loss_backward needs.
     """
     diff = input - target

@@ -28,11 +28,11 @@ def adagrad_step(param: np.ndarray, grad: np.ndarray, state_sum: np.ndarray, ste
         grad: d loss / d param, the same shape.
         state_sum: the running sum of squared gradients s, the same shape.
         step: t, the number of this update (1 for the first).
-        lr: as in torch.optim.Adagrad.
-        lr_decay: as in torch.optim.Adagrad.
-        weight_decay: as in torch.optim.Adagrad.
-        eps: as in torch.optim.Adagrad.
-        maximize: as in torch.optim.Adagrad.
+        lr: the base step size.
+        lr_decay: how fast the step size falls: lr_t = lr / (1 + (t - 1) lr_decay).
+        weight_decay: the factor of p added to g.
+        eps: added to the root of s so the division stays finite.
+        maximize: step uphill (g <- -g).
     Returns:
         new_param: param's shape and dtype.
         state_sum: the new sum, param's shape.

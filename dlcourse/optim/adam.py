@@ -35,12 +35,13 @@ def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_
         exp_avg_sq: v, the running mean of squared gradients (zeros before the first step), the same shape.
         step: t, the number of this update (1 for the first).
         max_exp_avg_sq: the largest v so far, used with amsgrad (None before the first step means zeros).
-        lr: as in torch.optim.Adam.
-        betas: as in torch.optim.Adam.
-        eps: as in torch.optim.Adam.
-        weight_decay: as in torch.optim.Adam.
-        amsgrad: as in torch.optim.Adam.
-        maximize: as in torch.optim.Adam.
+        lr: the step size.
+        betas: (beta1, beta2), the decays of m and v.
+        eps: added to the root of v so the division stays finite.
+        weight_decay: the factor of p added to g (Adam) or the shrink rate per unit of lr (AdamW).
+        decoupled_weight_decay: AdamW's decay, applied to p outside the moments.
+        amsgrad: divide by the largest v so far instead of v.
+        maximize: step uphill (g <- -g).
     Returns:
         (new_param, exp_avg, exp_avg_sq, max_exp_avg_sq), each of param's shape (the last None without amsgrad).
     """

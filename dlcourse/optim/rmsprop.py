@@ -33,13 +33,13 @@ def rmsprop_step(param: np.ndarray, grad: np.ndarray, square_avg: np.ndarray, *,
         square_avg: v, the running mean of squared gradients (zeros before the first step), the same shape.
         momentum_buffer: b, used when momentum > 0 (None before the first step means zeros).
         grad_avg: m, used when centered (None before the first step means zeros).
-        lr: as in torch.optim.RMSprop.
-        alpha: as in torch.optim.RMSprop.
-        eps: as in torch.optim.RMSprop.
-        weight_decay: as in torch.optim.RMSprop.
-        momentum: as in torch.optim.RMSprop.
-        centered: as in torch.optim.RMSprop.
-        maximize: as in torch.optim.RMSprop.
+        lr: the step size.
+        alpha: the decay of v.
+        eps: added to the root r so the division stays finite.
+        weight_decay: the factor of p added to g.
+        momentum: the decay of the velocity b; 0 steps along g / r directly.
+        centered: divide by the root of the variance v - m^2 instead of v.
+        maximize: step uphill (g <- -g).
     Returns:
         (new_param, square_avg, momentum_buffer, grad_avg), each of param's shape (the last two None when unused).
     """

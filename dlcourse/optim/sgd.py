@@ -27,12 +27,12 @@ def sgd_step(param: np.ndarray, grad: np.ndarray, momentum_buffer: np.ndarray | 
         param: the current values, any shape.
         grad: d loss / d param, the same shape.
         momentum_buffer: the velocity b from the previous step (same shape), or None before the first step.
-        lr: as in torch.optim.SGD.
-        momentum: as in torch.optim.SGD.
-        dampening: as in torch.optim.SGD.
-        weight_decay: as in torch.optim.SGD.
-        nesterov: as in torch.optim.SGD.
-        maximize: as in torch.optim.SGD.
+        lr: the step size in p <- p - lr * d.
+        momentum: the velocity's decay in b <- momentum * b + (1 - dampening) * g; 0 skips the velocity.
+        dampening: how much less of g enters the velocity.
+        weight_decay: the factor of p added to g.
+        nesterov: step along g + momentum * b instead of b.
+        maximize: step uphill (g <- -g).
     Returns:
         new_param: param's shape and dtype.
         momentum_buffer: the new velocity (param's shape), or None when momentum == 0.
