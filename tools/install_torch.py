@@ -74,6 +74,9 @@ def choose(env: dict[str, str], system: str, gpu: bool, index_reachable) -> tupl
 
 
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return 0
     args, reason = choose(dict(os.environ), platform.system(), has_nvidia_gpu(), reachable)
     print(f"torch: {reason}", flush=True)
     return subprocess.call([sys.executable, "-m", "pip", "install", "--quiet", *args])
