@@ -12,7 +12,7 @@ TORCH_PIP_ARGS ?=
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 BIN := $(VENV)/bin
 
-.PHONY: setup lab instructor workspace test course release bench lint clean
+.PHONY: setup lab instructor workspace handout test course release bench lint clean
 
 setup: $(VENV)/.installed
 
@@ -36,6 +36,14 @@ instructor: setup
 
 workspace: setup
 	$(BIN)/dlcourse workspace
+
+# What students get: the chapters, the release (exercises/) and what runs them, as committed; never solutions/ (the
+# hidden tests) nor tests/. Students unzip it and run `make lab` in it.
+HANDOUT := chapters exercises dlcourse tools pyproject.toml Makefile README.md environment.yml .gitignore
+handout:
+	mkdir -p dist
+	git archive --format=zip --prefix=dlcourse/ -o dist/dlcourse-students.zip HEAD -- $(HANDOUT)
+	@echo "wrote dist/dlcourse-students.zip (committed files only: commit after make release)"
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

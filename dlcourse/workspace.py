@@ -23,8 +23,6 @@ import shutil
 import sys
 from pathlib import Path
 
-from dlcourse.grading.course import course_root
-
 WORKSPACE_ENV = "DLCOURSE_WORKSPACE"
 COPIED = ("chapters", "exercises")  # the folders of the course that a learner works in
 BACKUPS = "backups"
@@ -64,6 +62,18 @@ Check an exercise from a terminal (File > New > Terminal):
 
     dlcourse check exercises/01_neurons/01_neurons.ipynb
 """
+
+
+def course_root(start: str | Path | None = None) -> Path:
+    """The course folder (pyproject.toml, chapters/ and exercises/; a workspace has no pyproject.toml), found upwards
+    from ``start`` or the current folder, else the checkout this package was installed from. A student's handout has
+    no solutions/ and still counts."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in [here, *here.parents, Path(__file__).resolve().parents[1]]:
+        if all((folder / name).exists() for name in ("pyproject.toml", "chapters", "exercises")):
+            return folder
+    raise FileNotFoundError("no course found: expected a folder with pyproject.toml, chapters/ and exercises/ at or "
+                            f"above {here}")
 
 
 def default_workspace(root: Path | None = None) -> Path:

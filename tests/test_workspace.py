@@ -197,3 +197,60 @@ def test_a_learner_session_changes_no_tracked_file(tmp_path):
     finally:
         stop_lab(lab)
     assert _tracked_changes() == before
+
+
+@pytest.mark.slow
+def test_instructor_mode_has_nbgrader(tmp_path):
+    """The control for the learner's test above: the instructor's JupyterLab (on a copy of the course's nbgrader
+    config, so that Formgrader's gradebook lands there) keeps nbgrader's menu and Formgrader."""
+    import shutil
+
+    from tests.browser.conftest import TOKEN, _free_port, _wait_for_server
+
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    port = _free_port()
+    extra = ["--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+             f"--IdentityProvider.token={TOKEN}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        extra.append("--allow-root")
+    command, env = lab_command(instructor=True, root=course, extra=extra)
+    env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
+    log = tmp_path / "jupyterlab.log"
+    with log.open("w") as handle:
+        process = subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=course)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_for_server(url, process, log)
+        status, page = _get(f"{url}/lab?token={TOKEN}")
+        assert status == 200 and "@jupyter/nbgrader:menu" not in page.split("disabledExtensions")[1][:400]
+        assert _get(f"{url}/formgrader?token={TOKEN}")[0] == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_course_is_found_from_inside_the_workspace(course, tmp_path):
+    from dlcourse.workspace import course_root
+
+    (course / "pyproject.toml").write_text("")
+    workspace = course / "workspace"
+    sync_workspace(course, workspace)
+    assert course_root(workspace / "chapters") == course, "the workspace's own chapters/ is not the course"
+
+
+def test_the_handout_has_the_release_and_no_hidden_test():
+    """`make handout` packs the committed HANDOUT paths: never solutions/ or tests/, nothing hidden, and enough to
+    run (the package, the chapters, every released exercise)."""
+    line = next(x for x in (ROOT / "Makefile").read_text().splitlines() if x.startswith("HANDOUT :="))
+    paths = line.split(":=")[1].split()
+    files = subprocess.run(["git", "ls-files", "--", *paths], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert not [f for f in files if f.startswith(("solutions/", "tests/"))]
+    assert {"pyproject.toml", "Makefile", "dlcourse/workspace.py"} <= set(files)
+    released = {f for f in files if f.startswith("exercises/") and f.endswith(".ipynb")}
+    assert released == {p.relative_to(ROOT).as_posix() for p in (ROOT / "exercises").glob("*/*.ipynb")}
+    for name in files:
+        text = (ROOT / name).read_text(errors="replace")
+        assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text, name
