@@ -44,8 +44,11 @@ LEARNER_DISABLED_SERVER_EXTENSIONS = (
 )
 # JupyterLab settings the learner starts with: widget state is saved with the notebook, so a reopened chapter shows
 # its sliders (frozen until the cell is run again) instead of "Error displaying widget: model not found".
+# No news or update checks either: they ask a server on the internet, and pop up over the lecture.
 LEARNER_LAB_SETTINGS = {
     "@jupyter-widgets/jupyterlab-manager/plugin.jupyterlab-settings": {"saveState": True},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                         "checkForUpdates": False},
 }
 WORKSPACE_README = """\
 # Your workspace

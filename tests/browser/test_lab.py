@@ -12,9 +12,11 @@ the start of a line) is found by itself; a demo elsewhere goes in EXTRA_DEMOS as
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -80,6 +82,23 @@ const app = window.jupyterapp;
 app.shell.activateById(window.__dlcourse[path]);
 const panel = app.shell.currentWidget;
 panel.revealed.then(() => done(panel.context.path));
+"""
+
+REOPEN = """
+const [path, done] = [arguments[0], arguments[arguments.length - 1]];
+(async () => {
+  const app = window.jupyterapp;
+  const old = [...app.shell.widgets('main')].find(w => w.id === window.__dlcourse[path]);
+  await old.sessionContext.shutdown();
+  old.dispose();
+  const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  await panel.context.ready;
+  await panel.sessionContext.ready;
+  app.shell.activateById(panel.id);
+  await panel.revealed;
+  window.__dlcourse[path] = panel.id;
+  done({id: panel.id});
+})().catch(error => done({error: String(error && error.stack || error)}));
 """
 
 CELL_REPORT = """
@@ -163,7 +182,7 @@ def opened(lab, browser):
         browser.execute_async_script(ACTIVATE, path)
         return reports[path]
 
-    run.lab = lab
+    run.lab, run.reports = lab, reports
     run.started = time.time()
     return run
 
@@ -206,7 +225,7 @@ def _drag(browser, slider) -> None:
 
 
 @pytest.mark.parametrize(("chapter", "function"), DEMOS, ids=[f"{c}-{f}" for c, f in DEMOS])
-def test_widget_demo_in_the_browser(opened, browser, chapter, function):
+def test_widget_demo_in_the_browser(opened, browser, chapter, function, record_property):
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     report = opened(chapter)
@@ -220,6 +239,7 @@ def test_widget_demo_in_the_browser(opened, browser, chapter, function):
     WebDriverWait(browser, REDRAW_SECONDS).until(lambda d: d.execute_script(FIGURE_SOURCE, output),
                                                  message=f"{function}() shows no figure")
     assert "Error displaying widget" not in output.text and "VBox(" not in output.text
+    record_property("height_px", box.rect["height"])
     assert box.rect["height"] <= MAX_WIDGET_HEIGHT, f"{function}() is {box.rect['height']:.0f} px tall"
     sliders = box.find_elements("css selector", ".widget-slider")
     dropdowns = box.find_elements("css selector", ".widget-dropdown select")
@@ -227,7 +247,14 @@ def test_widget_demo_in_the_browser(opened, browser, chapter, function):
     for slider in sliders:
         track = slider.find_element("css selector", ".noUi-target").rect["width"]
         assert track >= MIN_SLIDER_TRACK, f"{function}(): a slider track is {track:.0f} px wide"
+    if sliders:
+        record_property("narrowest_track_px", min(s.find_element("css selector", ".noUi-target").rect["width"]
+                                                  for s in sliders))
 
+    if os.environ.get("DLCOURSE_SCREENSHOTS"):  # a folder: keep what the lecture hall would see, to look at
+        folder = Path(os.environ["DLCOURSE_SCREENSHOTS"])
+        folder.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(folder / f"{chapter}-{function}.png"))
     figure = browser.execute_script(FIGURE_SOURCE, output)
     for dropdown in dropdowns:
         choice = Select(dropdown)
@@ -252,7 +279,8 @@ def _tracked_changes() -> list[str]:
 
 
 def test_saving_in_the_browser_keeps_the_checkout_clean_and_the_widgets(opened, browser):
-    """Save every chapter that ran: the workspace copies get outputs and widget state; no tracked file changes."""
+    """Save every chapter that ran: the workspace copies get outputs and widget state; no tracked file changes.
+    Then reopen one with a new kernel: its widget shows from the saved state."""
     import json
 
     before = _tracked_changes()
@@ -262,7 +290,7 @@ const done = arguments[arguments.length - 1];
 const app = window.jupyterapp;
 app.commands.execute('docmanager:save-all').then(() => done(true));
 """)
-    for chapter in ALWAYS_RUN:
+    for chapter in [Path(path).stem for path in opened.reports]:  # every chapter run so far in this session
         saved = json.loads((opened.lab.workspace / "chapters" / f"{chapter}.ipynb").read_text())
         assert any(cell.get("outputs") for cell in saved["cells"]), f"{chapter} was not saved with its outputs"
         if chapter in {c for c, _ in DEMOS}:
@@ -271,6 +299,27 @@ app.commands.execute('docmanager:save-all').then(() => done(true));
         assert "jupytext" not in saved["metadata"], "the workspace copy is paired with a script"
         assert not (opened.lab.workspace / "chapters" / f"{chapter}.py").exists()
     assert _tracked_changes() == before
+
+    # Reopen a saved chapter as a learner would the next day (a new kernel, nothing run): its widget shows from the
+    # saved state, not as "Error displaying widget: model not found".
+    chapter, function = next(((c, f) for c, f in DEMOS if c in ALWAYS_RUN), (None, None))
+    if chapter is None:
+        return
+    path = f"chapters/{chapter}.ipynb"
+    result = browser.execute_async_script(REOPEN, path)
+    assert "error" not in result, result
+    index = _widget_cell(browser.execute_script(CELL_REPORT, path), function)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shown(driver):  # one script: the output's nodes are rebuilt while the saved state is restored
+        return driver.execute_script(WIDGET_NODE.replace("return cell.outputArea.node;", """
+const node = cell.outputArea.node;
+return {sliders: node.querySelectorAll('.widget-slider').length, text: node.innerText};"""), path, index)
+
+    state = WebDriverWait(browser, REDRAW_SECONDS).until(
+        lambda d: (lambda s: s if s["sliders"] or "Error displaying widget" in s["text"] else None)(shown(d)),
+        message=f"the reopened {path} shows neither its widget nor an error")
+    assert "Error displaying widget" not in state["text"] and "model not found" not in state["text"], state["text"]
 
 
 def test_exercise_opens_without_instructor_tools(opened, browser):
