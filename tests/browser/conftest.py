@@ -135,7 +135,7 @@ def browser(lab):
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     options.add_experimental_option("perfLoggingPrefs", {"enableNetwork": True, "enablePage": False})
     driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
-    driver.set_script_timeout(600)
+    driver.set_script_timeout(600)  # Run All of a chapter, generously (each runs in < 60 s headless)
     try:
         yield driver
     finally:

@@ -28,7 +28,6 @@ ALWAYS_RUN = ("02_activations", "05_optimizers", "07_cnns")
 EXTRA_DEMOS: list[tuple[str, str]] = []  # (chapter stem, widget function) for demos the scan below cannot see
 MAX_WIDGET_HEIGHT = 650  # px: a 1280x720 projector, less the browser's and JupyterLab's bars
 MIN_SLIDER_TRACK = 300  # px: fine enough to pick a value by dragging
-RUN_SECONDS = 420  # Run All of one chapter in the browser, generously (each runs in < 60 s headless)
 REDRAW_SECONDS = 60
 
 
@@ -331,6 +330,8 @@ app.commands.execute('docmanager:open', {path, factory: 'Notebook'})
   .then(panel => panel.context.ready.then(() => panel.revealed).then(() => done(panel.context.path)));
 """, path)
     assert opened_path == path
+    toolbar = browser.execute_script("return window.jupyterapp.shell.currentWidget.toolbar.node.innerText")
+    assert "Validate" in toolbar, "the learner keeps nbgrader's Validate button"
     menus = [e.text for e in browser.find_elements("css selector", ".lm-MenuBar-itemLabel")]
     assert "Run" in menus and "Nbgrader" not in menus, menus
     commands = browser.execute_script("return window.jupyterapp.commands.listCommands()")
