@@ -73,8 +73,13 @@ def _bench(args) -> int:
 
 
 def _lab(args) -> int:
-    from dlcourse.workspace import lab_command
+    from dlcourse.workspace import default_workspace, lab_command, sync_workspace
 
+    if not args.instructor:
+        added = sync_workspace(workspace=default_workspace())
+        if added:
+            print(f"dlcourse lab: added {len(added)} new file{'s' * (len(added) != 1)} from the course to your "
+                  "workspace (files you already have are kept as they are)")
     command, env = lab_command(instructor=args.instructor, extra=args.jupyter_args)
     where = "the course checkout (instructor mode: sources, solutions/, nbgrader's tools)" if args.instructor else \
         f"your workspace {env['DLCOURSE_WORKSPACE']} (learner mode)"
