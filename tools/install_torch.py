@@ -70,7 +70,7 @@ def choose(env: dict[str, str], system: str, gpu: bool, index_reachable) -> tupl
     if index_reachable(CPU_INDEX + "/torch/"):
         return [spec, "--index-url", CPU_INDEX], f"{spec} CPU build from {CPU_INDEX} (Linux, no NVIDIA GPU)"
     return [spec], (f"{CPU_INDEX} is not reachable (waited up to {PROBE_SECONDS:g} s): installing {spec} from PyPI "
-                    "instead (on Linux x86_64 PyPI's wheel may be the CUDA build, several GB; set TORCH_INDEX to choose)")
+                    "instead (on Linux x86_64 PyPI's wheel may be the CUDA build, several GB; TORCH_INDEX chooses)")
 
 
 def main() -> int:
