@@ -1,4 +1,4 @@
-"""The ``dlcourse`` command: doctor, run, build, check, grade, bench."""
+"""The ``dlcourse`` command: doctor, run, build, check, grade, bench, lab, workspace, reset."""
 
 from __future__ import annotations
 
@@ -72,6 +72,46 @@ def _bench(args) -> int:
     return max(subprocess.call([sys.executable, str(script)]) for script in scripts)
 
 
+def _lab(args) -> int:
+    from dlcourse.workspace import default_workspace, lab_command, sync_workspace
+
+    if not args.instructor:
+        added = sync_workspace(workspace=default_workspace())
+        if added:
+            print(f"dlcourse lab: added {len(added)} new file{'s' * (len(added) != 1)} from the course to your "
+                  "workspace (files you already have are kept as they are)")
+    command, env = lab_command(instructor=args.instructor, extra=args.jupyter_args)
+    where = "the course checkout (instructor mode: sources, solutions/, nbgrader's tools)" if args.instructor else \
+        f"your workspace {env['DLCOURSE_WORKSPACE']} (learner mode)"
+    print(f"dlcourse lab: opening JupyterLab on {where}", flush=True)
+    return subprocess.call(command, env=env)
+
+
+def _workspace(args) -> int:
+    from dlcourse.workspace import default_workspace, sync_workspace
+
+    workspace = default_workspace()
+    added = sync_workspace(workspace=workspace)
+    for path in added:
+        print(f"added {path.relative_to(workspace)}")
+    print(f"workspace: {workspace} ({len(added)} new file{'s' * (len(added) != 1)}; your edited files are kept)")
+    return 0
+
+
+def _reset(args) -> int:
+    from dlcourse.workspace import default_workspace, reset
+
+    workspace = default_workspace()
+    try:
+        restored, backup = reset(args.file, workspace=workspace)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    kept = f"; your version is in {backup.relative_to(workspace)}" if backup else ""
+    print(f"reset {restored.relative_to(workspace)} to the course's version{kept}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="dlcourse", description="The deep-learning course's command line.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -98,11 +138,24 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory-mb", type=int, default=2048, help="memory cap of each student's kernel")
     grade.set_defaults(func=_grade)
     sub.add_parser("bench", help="run benchmarks/ (NumPy vs torch ratios)").set_defaults(func=_bench)
+    lab = sub.add_parser("lab", help="open JupyterLab on your workspace (--instructor: on the course, with nbgrader)",
+                         epilog="Other options go to jupyter lab, e.g. --no-browser --port=8889.")
+    lab.add_argument("--instructor", action="store_true", help="open the course checkout with nbgrader's tools")
+    lab.set_defaults(func=_lab)
+    sub.add_parser("workspace", help="create your workspace, or add the course's new files to it").set_defaults(
+        func=_workspace)
+    reset = sub.add_parser("reset", help="restore one workspace file from the course, keeping a backup of yours")
+    reset.add_argument("file", help="e.g. chapters/02_activations.ipynb")
+    reset.set_defaults(func=_reset)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    args, rest = top.parse_known_args(argv)
+    if rest and args.command != "lab":
+        top.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.jupyter_args = rest
     return args.func(args)
 
 

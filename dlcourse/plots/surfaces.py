@@ -15,6 +15,7 @@ function, a batch of B sees a gradient off by the mean of B tilts (noise that sh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -297,9 +298,30 @@ def plot_trajectories(surface: Surface, trajectories: dict[str, Trajectory], ax:
     return ax
 
 
+# matplotlib's HTML player draws its buttons with an icon font fetched from a CDN; these characters need no network.
+PLAYER_ICONS = {"fa-minus": "\u2212", "fa-fast-backward": "|\u25c0", "fa-step-backward": "\u25c2",
+                "fa-play fa-flip-horizontal": "\u25c0", "fa-pause": "\u2016", "fa-play": "\u25b6",
+                "fa-step-forward": "\u25b8", "fa-fast-forward": "\u25b6|", "fa-plus": "+"}
+
+
+def offline_jshtml(html: str) -> str:
+    """matplotlib's ``to_jshtml()`` page without its request to a CDN: the icon font's stylesheet link goes, and each
+    button's icon becomes a plain character."""
+    html = re.sub(r"<link[^>]*href=\"https?://[^>]*>", "", html)
+    return re.sub(r'<i class="fa ([^"]*)"></i>', lambda m: PLAYER_ICONS.get(m.group(1), m.group(1)), html)
+
+
+class OfflineAnimation(FuncAnimation):
+    """A FuncAnimation whose ``to_jshtml()`` (and notebook display) asks no server for anything."""
+
+    def to_jshtml(self, *args, **kwargs) -> str:
+        return offline_jshtml(super().to_jshtml(*args, **kwargs))
+
+
 def animate_trajectories(surface: Surface, trajectories: dict[str, Trajectory], *, num_frames: int = 25,
                          interval: int = 120, figsize: tuple[float, float] = (4.5, 3.6)) -> FuncAnimation:
-    """A race: every path grows together over ``num_frames`` frames. Render with ``animation.to_jshtml()``; each
+    """A race: every path grows together over ``num_frames`` frames. Render with ``animation.to_jshtml()`` (which
+    here fetches nothing from the network: see OfflineAnimation); each
     frame is a full image, so keep the frames few and small (JPEG frames, ``rcParams["animation.frame_format"]``,
     are about a third the size of PNG ones for shaded contours).
 
@@ -326,6 +348,6 @@ def animate_trajectories(surface: Surface, trajectories: dict[str, Trajectory], 
         ax.set_title(f"{surface.name}: step {steps[frame]}")
         return [*lines, *heads]
 
-    animation = FuncAnimation(figure, draw, frames=len(steps), interval=interval, blit=False)
+    animation = OfflineAnimation(figure, draw, frames=len(steps), interval=interval, blit=False)
     plt.close(figure)  # the notebook shows the animation's HTML, not a static copy of its last frame
     return animation

@@ -84,7 +84,7 @@ class ActivationExplorer(Explorer):
 
     @staticmethod
     def _make_controls() -> dict[str, widgets.Widget]:
-        slider = {"continuous_update": True, "style": {"description_width": "initial"}}
+        slider = {"continuous_update": True, "style": {"description_width": "initial"}, "layout": {"width": "500px"}}
         return {
             "activation": widgets.Dropdown(options=list(ACTIVATIONS), value="relu", description="activation"),
             "x_range": widgets.FloatSlider(value=4.0, min=1.0, max=10.0, step=0.5, description="x range", **slider),
@@ -98,7 +98,7 @@ class ActivationExplorer(Explorer):
         }
 
     def _make_figure(self) -> None:
-        self.figure, axes = plt.subplots(2, 2, figsize=(10, 7), layout="constrained")
+        self.figure, axes = plt.subplots(2, 2, figsize=(11, 4.8), layout="constrained")
         self.ax_f, self.ax_df, self.ax_hist, self.ax_softmax = axes.ravel()
         (self.f_line,) = self.ax_f.plot([], [], color="C0", lw=2)
         (self.df_line,) = self.ax_df.plot([], [], color="C3", lw=2)

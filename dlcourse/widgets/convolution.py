@@ -69,7 +69,7 @@ class ConvolutionExplorer(Explorer):
         if self.image.ndim != 2 or min(self.image.shape) < 8:
             raise ValueError(f"ConvolutionExplorer: expected a grey image (H, W) with H, W >= 8, "
                              f"got shape {self.image.shape}")
-        slider = {"continuous_update": True, "style": {"description_width": "initial"}}
+        slider = {"continuous_update": True, "style": {"description_width": "initial"}, "layout": {"width": "500px"}}
         self.controls = {
             "kernel": widgets.Dropdown(options=list(KERNELS), value="edge", description="kernel"),
             "stride": widgets.IntSlider(value=1, min=1, max=4, description="stride", **slider),

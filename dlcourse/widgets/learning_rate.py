@@ -75,7 +75,7 @@ class LearningRateExplorer(Explorer):
 
     @staticmethod
     def _make_controls() -> dict[str, widgets.Widget]:
-        slider = {"continuous_update": False, "style": {"description_width": "initial"}}
+        slider = {"continuous_update": False, "style": {"description_width": "initial"}, "layout": {"width": "500px"}}
         return {
             "surface": widgets.Dropdown(options=list(SURFACE_NAMES), value="bowl", description="surface"),
             "optimizer": widgets.Dropdown(options=list(OPTIMIZERS), value="SGD", description="optimizer"),

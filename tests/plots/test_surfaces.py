@@ -71,6 +71,8 @@ def test_plots_draw_every_path_and_the_animation_has_frames():
     animation = animate_trajectories(surface, paths, num_frames=5)
     html = animation.to_jshtml()
     assert html.count("data:image/png") == 5
+    assert "://" not in html and 'class="fa' not in html, "the player must not ask a CDN for its icons"
+    assert "\u25b6" in html  # the play button still has a face
     plt.close("all")
 
 
