@@ -54,3 +54,15 @@ from dlcourse.nn.pooling import (  # noqa: F401,E501
     max_pool2d_forward,
     max_pool2d_forward_naive,
 )
+from dlcourse.nn.vae import (  # noqa: F401
+    bernoulli_nll_backward,
+    bernoulli_nll_forward,
+    gaussian_kl_backward,
+    gaussian_kl_forward,
+    gaussian_nll_backward,
+    gaussian_nll_forward,
+    negative_elbo_backward,
+    negative_elbo_forward,
+    reparameterize_backward,
+    reparameterize_forward,
+)
