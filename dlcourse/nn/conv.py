@@ -26,6 +26,7 @@ from dlcourse.nn._validate import (
     check_size,
 )
 from dlcourse.nn.im2col import (  # noqa: F401 - col2im and im2col stay importable from here
+    ConvGeometry,
     col2im,
     conv_geometry,
     im2col,
@@ -58,13 +59,13 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, *
         cache: what conv2d_backward needs.
     """
     geo = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d_forward")
-    if geo["out_hw"][0] * geo["out_hw"][1] < WHOLE_BATCH_BELOW:
+    if geo.out_hw[0] * geo.out_hw[1] < WHOLE_BATCH_BELOW:
         return _forward_whole_batch(x, weight, bias, geo)
-    N, M, G = x.shape[0], weight.shape[0], geo["groups"]
-    cols = im2col(x, geo["kernel"], geo["stride"], geo["pad"], geo["dilation"])  # (N, C*kH*kW, P)
+    N, M, G = x.shape[0], weight.shape[0], geo.groups
+    cols = im2col(x, geo.kernel, geo.stride, geo.pad, geo.dilation)  # (N, C*kH*kW, P)
     cols = cols.reshape(N, G, -1, cols.shape[-1])  # (N, G, Cg*kH*kW, P): a group's channels are adjacent rows
     w = weight.reshape(G, M // G, -1)  # (G, Mg, Cg*kH*kW)
-    out = (w @ cols).reshape(N, M, *geo["out_hw"])  # (N, G, Mg, P) -> (N, M, H_out, W_out)
+    out = (w @ cols).reshape(N, M, *geo.out_hw)  # (N, G, Mg, P) -> (N, M, H_out, W_out)
     if bias is not None:
         out += bias.reshape(M, 1, 1)
     return out, ("per image", cols, weight, bias is not None, x.shape, geo)
@@ -81,22 +82,22 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     layout, cols, weight, has_bias, x_shape, geo = cache
     if layout == "whole batch":
         return _backward_whole_batch(dout, cache)
-    N, G, M = x_shape[0], geo["groups"], weight.shape[0]
+    N, G, M = x_shape[0], geo.groups, weight.shape[0]
     d = dout.reshape(N, G, M // G, -1)  # (N, G, Mg, P)
     dweight = (d @ cols.swapaxes(-1, -2)).sum(axis=0).reshape(weight.shape)  # sum over images of (Mg,P)@(P,K)
-    if geo["stride"] == (1, 1) and M <= x_shape[1]:  # cheaper than col2im unless dout has more channels than x
+    if geo.stride == (1, 1) and M <= x_shape[1]:  # cheaper than col2im unless dout has more channels than x
         dx = _input_grad_by_convolution(dout, weight, x_shape, geo)
     else:
         dcols = weight.reshape(G, M // G, -1).swapaxes(-1, -2) @ d  # (G, K, Mg) @ (N, G, Mg, P) -> (N, G, K, P)
-        dx = col2im(dcols, x_shape, geo["kernel"], geo["stride"], geo["pad"], geo["dilation"])
+        dx = col2im(dcols, x_shape, geo.kernel, geo.stride, geo.pad, geo.dilation)
     dbias = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dweight, dbias
 
 
-def _forward_whole_batch(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo: dict) -> tuple:
+def _forward_whole_batch(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, geo: ConvGeometry) -> tuple:
     """conv2d_forward as one matrix product per group over the whole batch; same arguments and results."""
-    (N, M, G), (H_out, W_out) = (x.shape[0], weight.shape[0], geo["groups"]), geo["out_hw"]
-    cols = shifted_cols(x, geo) if geo["stride"] == (1, 1) else tap_major_cols(x, geo)
+    (N, M, G), (H_out, W_out) = (x.shape[0], weight.shape[0], geo.groups), geo.out_hw
+    cols = shifted_cols(x, geo) if geo.stride == (1, 1) else tap_major_cols(x, geo)
     cols = cols.reshape(G, -1, cols[0, 0, 0].size)  # (G, Cg*kH*kW, N*H_out*width), width = Wp or W_out
     out = weight.reshape(G, M // G, -1) @ cols  # (G, Mg, Cg*kH*kW) @ (G, Cg*kH*kW, N*P) -> (G, Mg, N*P)
     out = out.reshape(M, N, H_out, -1)[..., :W_out]  # channel-major (M, N, H_out, W_out), junk columns dropped
@@ -109,19 +110,19 @@ def _forward_whole_batch(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | N
 def _backward_whole_batch(dout: np.ndarray, cache: tuple) -> tuple:
     """conv2d_backward for the cache of _forward_whole_batch; same arguments and results."""
     _, cols, weight, has_bias, x_shape, geo = cache
-    (N, M, H_out, W_out), G = dout.shape, geo["groups"]
+    (N, M, H_out, W_out), G = dout.shape, geo.groups
     d = np.zeros((M, N, H_out, cols.shape[-1] // (N * H_out)), dtype=dout.dtype)  # as forward's out, junk = 0
     d[..., :W_out] = dout.transpose(1, 0, 2, 3)
     d = d.reshape(G, M // G, -1)  # (G, Mg, N*P)
     # (G, K, N*P) @ (G, N*P, Mg) sums over images and pixels; this order is quicker in BLAS than d @ cols^T
     dweight = (cols @ d.swapaxes(-1, -2)).swapaxes(-1, -2).reshape(weight.shape)
     dcols = weight.reshape(G, M // G, -1).swapaxes(-1, -2) @ d  # (G, K, Mg) @ (G, Mg, N*P) -> (G, K, N*P)
-    col2im_fn = shifted_col2im if geo["stride"] == (1, 1) else _col2im_tap_major
+    col2im_fn = shifted_col2im if geo.stride == (1, 1) else _col2im_tap_major
     dbias = d.sum(axis=-1).reshape(M) if has_bias else None
     return col2im_fn(dcols, x_shape, geo), dweight, dbias
 
 
-def _col2im_tap_major(dcols: np.ndarray, x_shape: tuple, geo: dict) -> np.ndarray:
+def _col2im_tap_major(dcols: np.ndarray, x_shape: tuple, geo: ConvGeometry) -> np.ndarray:
     """The adjoint of tap_major_cols: add each column entry back onto its input pixel, one kernel tap at a time.
 
     Args:
@@ -130,15 +131,15 @@ def _col2im_tap_major(dcols: np.ndarray, x_shape: tuple, geo: dict) -> np.ndarra
         dx: (N, C, H, W).
     """
     N, C, H, W = x_shape
-    pad = geo["pad"]
-    dcols = dcols.reshape(C, *geo["kernel"], N, *geo["out_hw"])
+    pad = geo.pad
+    dcols = dcols.reshape(C, *geo.kernel, N, *geo.out_hw)
     dxp = np.zeros((C, N, H + pad[0] + pad[1], W + pad[2] + pad[3]), dtype=dcols.dtype)  # channel-major, as dcols
-    for (a, b), where in tap_slices(geo["kernel"], geo["stride"], geo["dilation"], geo["out_hw"]):
+    for (a, b), where in tap_slices(geo.kernel, geo.stride, geo.dilation, geo.out_hw):
         dxp[where] += dcols[:, a, b]  # windows overlap, so the taps are added one after another
     return np.ascontiguousarray(dxp[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W].transpose(1, 0, 2, 3))
 
 
-def _input_grad_by_convolution(dout: np.ndarray, weight: np.ndarray, x_shape: tuple, geo: dict) -> np.ndarray:
+def _input_grad_by_convolution(dout: np.ndarray, weight: np.ndarray, x_shape: tuple, geo: ConvGeometry) -> np.ndarray:
     """dx of a stride-1 convolution is itself a convolution: dout, padded by the dilated kernel's reach on every
     side, correlated with the kernel flipped in space and with in/out channels swapped (faster than col2im).
 
@@ -147,7 +148,7 @@ def _input_grad_by_convolution(dout: np.ndarray, weight: np.ndarray, x_shape: tu
     Returns:
         dx: (N, C, H, W).
     """
-    G, (M, Cg, kH, kW), (dH, dW), pad = geo["groups"], weight.shape, geo["dilation"], geo["pad"]
+    G, (M, Cg, kH, kW), (dH, dW), pad = geo.groups, weight.shape, geo.dilation, geo.pad
     flipped = weight.reshape(G, M // G, Cg, kH, kW).swapaxes(1, 2)[..., ::-1, ::-1]  # (G, Cg, Mg, kH, kW)
     flipped = flipped.reshape(G * Cg, M // G, kH, kW)  # a weight (C, M/groups, kH, kW) from M to C channels
     reach = (dH * (kH - 1), dH * (kH - 1), dW * (kW - 1), dW * (kW - 1))
@@ -162,10 +163,10 @@ def conv2d_forward_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | N
     Same arguments, shapes and result as conv2d_forward.
     """
     geo = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups, "conv2d_forward_naive")
-    (sH, sW), (dH, dW), (H_out, W_out) = geo["stride"], geo["dilation"], geo["out_hw"]
-    xp = pad_input(x, geo["pad"])
+    (sH, sW), (dH, dW), (H_out, W_out) = geo.stride, geo.dilation, geo.out_hw
+    xp = pad_input(x, geo.pad)
     N, M, Cg, kH, kW = x.shape[0], *weight.shape
-    Mg = M // geo["groups"]
+    Mg = M // geo.groups
     out = np.zeros((N, M, H_out, W_out), dtype=np.result_type(x, weight))
     for n in range(N):
         for m in range(M):
@@ -183,11 +184,11 @@ def conv2d_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, n
     """Loop version of conv2d_backward: each output pixel sends dout * weight back to its patch, dout * patch to
     the weight. Takes the cache of conv2d_forward_naive; slow, for teaching only."""
     x, weight, has_bias, geo = cache
-    (sH, sW), (dH, dW), (H_out, W_out), pad = geo["stride"], geo["dilation"], geo["out_hw"], geo["pad"]
+    (sH, sW), (dH, dW), (H_out, W_out), pad = geo.stride, geo.dilation, geo.out_hw, geo.pad
     xp = pad_input(x, pad)
     dxp, dweight = np.zeros_like(xp), np.zeros_like(weight)
     N, M, Cg, kH, kW = x.shape[0], *weight.shape
-    Mg = M // geo["groups"]
+    Mg = M // geo.groups
     for n in range(N):
         for m in range(M):
             c0 = (m // Mg) * Cg

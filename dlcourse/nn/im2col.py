@@ -7,6 +7,8 @@ product; ``col2im`` adds every column entry back onto the pixel it came from, wh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -42,13 +44,25 @@ def padding_amounts(padding, kernel: tuple, stride: tuple, dilation: tuple, wher
     return ph, ph, pw, pw
 
 
-def conv_geometry(x_shape: tuple, w_shape: tuple, stride, padding, dilation, groups, where: str) -> dict:
+@dataclass(frozen=True, slots=True)
+class ConvGeometry:
+    """The normalised sliding-window geometry of a convolution (what conv_geometry returns)."""
+
+    kernel: tuple[int, int]  # (kH, kW)
+    stride: tuple[int, int]  # (sH, sW)
+    dilation: tuple[int, int]  # (dH, dW)
+    pad: tuple[int, int, int, int]  # (top, bottom, left, right)
+    groups: int
+    out_hw: tuple[int, int]  # (H_out, W_out)
+
+
+def conv_geometry(x_shape: tuple, w_shape: tuple, stride, padding, dilation, groups, where: str) -> ConvGeometry:
     """Check that input, weight and hyperparameters fit together; return the normalised geometry.
 
     Args:
         x_shape: (N, C, H, W). w_shape: (M, C // groups, kH, kW).
     Returns:
-        dict with kernel, stride, dilation (pairs), pad (top, bottom, left, right), groups, out_hw (H_out, W_out).
+        ConvGeometry: kernel, stride, dilation (pairs), pad (top, bottom, left, right), groups, out_hw.
     """
     if len(x_shape) != 4:
         raise ValueError(f"{where}: expected input of shape (N, C, H, W) (4-D), got shape {x_shape}")
@@ -67,7 +81,7 @@ def conv_geometry(x_shape: tuple, w_shape: tuple, stride, padding, dilation, gro
     if min(out_hw) < 1:
         raise ValueError(f"{where}: expected the dilated kernel to fit in the padded input, got input {x_shape[2:]}, "
                          f"padding {pad}, kernel {kernel}, dilation {dilation} -> output {out_hw}")
-    return {"kernel": kernel, "stride": stride, "dilation": dilation, "pad": pad, "groups": groups, "out_hw": out_hw}
+    return ConvGeometry(kernel, stride, dilation, pad, groups, out_hw)
 
 
 def pad_input(x: np.ndarray, pad: tuple[int, int, int, int], value: float = 0.0) -> np.ndarray:
@@ -105,7 +119,7 @@ def im2col(x: np.ndarray, kernel: tuple, stride=1, padding=0, dilation=1) -> np.
         cols: (N, C*kH*kW, H_out*W_out), contiguous; row c*kH*kW + a*kW + b holds x[c] at kernel offset (a, b).
     """
     geo = conv_geometry(x.shape, (1, x.shape[1], *kernel), stride, padding, dilation, 1, "im2col")
-    view = windows(pad_input(x, geo["pad"]), kernel, geo["stride"], geo["dilation"])  # (N, C, H_out, W_out, kH, kW)
+    view = windows(pad_input(x, geo.pad), kernel, geo.stride, geo.dilation)  # (N, C, H_out, W_out, kH, kW)
     N, C, H_out, W_out = view.shape[:4]
     cols = np.ascontiguousarray(view.transpose(0, 1, 4, 5, 2, 3))  # (N, C, kH, kW, H_out, W_out)
     return cols.reshape(N, C * kernel[0] * kernel[1], H_out * W_out)
@@ -122,11 +136,11 @@ def col2im(cols: np.ndarray, x_shape: tuple, kernel: tuple, stride=1, padding=0,
     """
     geo = conv_geometry(x_shape, (1, x_shape[1], *kernel), stride, padding, dilation, 1, "col2im")
     N, C, H, W = x_shape
-    (kH, kW), pad, (H_out, W_out) = kernel, geo["pad"], geo["out_hw"]
+    (kH, kW), pad, (H_out, W_out) = kernel, geo.pad, geo.out_hw
     cols = cols.reshape(N, C, kH, kW, H_out, W_out)
     dxp = np.zeros((N, C, H + pad[0] + pad[1], W + pad[2] + pad[3]), dtype=cols.dtype)
     # One vectorised add per kernel tap (kH*kW of them): windows overlap, so taps must not be added in one go.
-    for (a, b), where in tap_slices(kernel, geo["stride"], geo["dilation"], (H_out, W_out)):
+    for (a, b), where in tap_slices(kernel, geo.stride, geo.dilation, (H_out, W_out)):
         dxp[where] += cols[:, :, a, b]
     return dxp[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W]
 
@@ -145,7 +159,7 @@ def tap_slices(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
             yield (a, b), (slice(None), slice(None), rows, columns)
 
 
-def tap_major_cols(x: np.ndarray, geo: dict) -> np.ndarray:
+def tap_major_cols(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
     """im2col with the image axis inside: every receptive field of the whole batch is one column of one matrix.
 
     Args:
@@ -154,11 +168,11 @@ def tap_major_cols(x: np.ndarray, geo: dict) -> np.ndarray:
         cols: (C, kH, kW, N, H_out, W_out), contiguous; reshaped to (C*kH*kW, N*H_out*W_out) it makes the layer a
         single large matrix product, which BLAS runs much faster than N small ones.
     """
-    view = windows(pad_input(x, geo["pad"]), geo["kernel"], geo["stride"], geo["dilation"])  # (N, C, Ho, Wo, kH, kW)
+    view = windows(pad_input(x, geo.pad), geo.kernel, geo.stride, geo.dilation)  # (N, C, Ho, Wo, kH, kW)
     return np.ascontiguousarray(view.transpose(1, 4, 5, 0, 2, 3))
 
 
-def plane_shifts(geo: dict, x_shape: tuple) -> tuple[tuple[int, int], int, list]:
+def plane_shifts(geo: ConvGeometry, x_shape: tuple) -> tuple[tuple[int, int], int, list]:
     """Stride 1 only: in a padded plane flattened row by row, output pixel (i, j) meets tap (a, b) at flat index
     i*Wp + j + shift(a, b), with shift = a*dH*Wp + b*dW. So if output rows keep the padded width Wp (the columns
     j >= W_out are junk, cropped later), each tap reads one contiguous slice of every plane.
@@ -167,13 +181,13 @@ def plane_shifts(geo: dict, x_shape: tuple) -> tuple[tuple[int, int], int, list]
         (Hp, Wp), the length plane_len that planes need (Hp*Wp plus room for the last tap's overhang) and a list
         of ((a, b), shift).
     """
-    (kH, kW), (dH, dW), pad = geo["kernel"], geo["dilation"], geo["pad"]
+    (kH, kW), (dH, dW), pad = geo.kernel, geo.dilation, geo.pad
     Hp, Wp = x_shape[2] + pad[0] + pad[1], x_shape[3] + pad[2] + pad[3]
     shifts = [((a, b), a * dH * Wp + b * dW) for a in range(kH) for b in range(kW)]
     return (Hp, Wp), Hp * Wp + dW * (kW - 1), shifts
 
 
-def shifted_cols(x: np.ndarray, geo: dict) -> np.ndarray:
+def shifted_cols(x: np.ndarray, geo: ConvGeometry) -> np.ndarray:
     """Stride-1 im2col by whole-plane shifts (see plane_shifts): one contiguous copy per kernel tap.
 
     Args:
@@ -181,18 +195,18 @@ def shifted_cols(x: np.ndarray, geo: dict) -> np.ndarray:
     Returns:
         cols: (C, kH, kW, N, H_out*Wp); column i*Wp + j of image n is output pixel (i, j), junk for j >= W_out.
     """
-    (N, C, H, W), pad, H_out = x.shape, geo["pad"], geo["out_hw"][0]
+    (N, C, H, W), pad, H_out = x.shape, geo.pad, geo.out_hw[0]
     (Hp, Wp), plane_len, shifts = plane_shifts(geo, x.shape)
     planes = np.zeros((C, N, plane_len), dtype=x.dtype)  # zero padding around each (channel, image) plane
     inside = planes[:, :, :Hp * Wp].reshape(C, N, Hp, Wp)[:, :, pad[0]:pad[0] + H, pad[2]:pad[2] + W]
     inside[...] = x.transpose(1, 0, 2, 3)
-    cols = np.empty((C, *geo["kernel"], N, H_out * Wp), dtype=x.dtype)
+    cols = np.empty((C, *geo.kernel, N, H_out * Wp), dtype=x.dtype)
     for (a, b), shift in shifts:
         cols[:, a, b] = planes[:, :, shift:shift + H_out * Wp]
     return cols
 
 
-def shifted_col2im(dcols: np.ndarray, x_shape: tuple, geo: dict) -> np.ndarray:
+def shifted_col2im(dcols: np.ndarray, x_shape: tuple, geo: ConvGeometry) -> np.ndarray:
     """The adjoint of shifted_cols: add every tap's slice back onto the planes (junk columns must hold zeros).
 
     Args:
@@ -200,9 +214,9 @@ def shifted_col2im(dcols: np.ndarray, x_shape: tuple, geo: dict) -> np.ndarray:
     Returns:
         dx: (N, C, H, W).
     """
-    (N, C, H, W), pad, H_out = x_shape, geo["pad"], geo["out_hw"][0]
+    (N, C, H, W), pad, H_out = x_shape, geo.pad, geo.out_hw[0]
     (Hp, Wp), plane_len, shifts = plane_shifts(geo, x_shape)
-    dcols = dcols.reshape(C, *geo["kernel"], N, H_out * Wp)
+    dcols = dcols.reshape(C, *geo.kernel, N, H_out * Wp)
     planes = np.zeros((C, N, plane_len), dtype=dcols.dtype)
     for (a, b), shift in shifts:
         planes[:, :, shift:shift + H_out * Wp] += dcols[:, a, b]  # windows overlap: taps add one after another

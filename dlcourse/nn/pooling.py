@@ -7,6 +7,8 @@ pixel at that offset in every window at once (``dlcourse.nn.im2col.tap_slices``)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from dlcourse.nn._validate import as_float_array, check_ndim, check_positive_int
@@ -22,12 +24,25 @@ def _size(length: int, kernel: int, stride: int, pad: int, dilation: int, ceil_m
     return out - 1 if (out - 1) * stride >= length + pad else out
 
 
-def pool_geometry(x_shape: tuple, kernel_size, stride, padding, dilation, ceil_mode: bool, where: str) -> dict:
+@dataclass(frozen=True, slots=True)
+class PoolGeometry:
+    """The normalised window geometry of a pooling layer (what pool_geometry returns)."""
+
+    kernel: tuple[int, int]  # (kH, kW)
+    stride: tuple[int, int]  # (sH, sW)
+    dilation: tuple[int, int]  # (dH, dW)
+    out_hw: tuple[int, int]  # (H_out, W_out)
+    pad: tuple[int, int, int, int]  # (top, bottom, left, right); bottom/right include ceil_mode's extra room
+    sym_pad: tuple[int, int]  # (pH, pW), the padding asked for, the same on both sides
+
+
+def pool_geometry(x_shape: tuple, kernel_size, stride, padding, dilation, ceil_mode: bool,
+                  where: str) -> PoolGeometry:
     """Check a pooling configuration against an input of shape (N, C, H, W); return the normalised geometry.
 
     Returns:
-        dict with kernel, stride, dilation (pairs), pad (top, bottom, left, right; bottom/right include the
-        extra room ceil_mode needs) and out_hw (H_out, W_out).
+        PoolGeometry: kernel, stride, dilation (pairs), out_hw (H_out, W_out), pad (top, bottom, left, right;
+        bottom/right include the extra room ceil_mode needs) and sym_pad (the padding asked for).
     """
     kernel = pair(kernel_size, where, "kernel_size")
     stride = kernel if stride is None else pair(stride, where, "stride")
@@ -42,8 +57,7 @@ def pool_geometry(x_shape: tuple, kernel_size, stride, padding, dilation, ceil_m
     # ceil_mode's last window may hang over the right padding: give it room (it never counts for max or mean).
     extra = [max(0, (out_hw[a] - 1) * stride[a] + dilation[a] * (kernel[a] - 1) + 1 - x_shape[2 + a] - 2 * pad[a])
              for a in range(2)]
-    return {"kernel": kernel, "stride": stride, "dilation": dilation, "out_hw": out_hw,
-            "pad": (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1]), "sym_pad": pad}
+    return PoolGeometry(kernel, stride, dilation, out_hw, (pad[0], pad[0] + extra[0], pad[1], pad[1] + extra[1]), pad)
 
 
 def _check_input(x, where: str) -> np.ndarray:
@@ -63,8 +77,8 @@ def max_pool2d_forward(x: np.ndarray, kernel_size, *, stride=None, padding=0, di
     """
     x = _check_input(x, "max_pool2d_forward")
     geo = pool_geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d_forward")
-    xp = pad_input(x, geo["pad"], -np.inf)
-    taps = list(tap_slices(geo["kernel"], geo["stride"], geo["dilation"], geo["out_hw"]))
+    xp = pad_input(x, geo.pad, -np.inf)
+    taps = list(tap_slices(geo.kernel, geo.stride, geo.dilation, geo.out_hw))
     out = xp[taps[0][1]].copy()  # (N, C, H_out, W_out)
     tap = np.zeros(out.shape, dtype=np.min_scalar_type(len(taps) - 1))  # which tap holds each window's maximum
     larger, moved = np.empty(out.shape, dtype=bool), np.empty_like(tap)
@@ -89,16 +103,16 @@ def max_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     tap, xp_shape, x_shape, geo = cache
     position = _argmax_positions(tap, xp_shape, geo).ravel()  # where each window's maximum sits in the padded input
     dxp = np.zeros(xp_shape, dtype=dout.dtype)
-    (kH, kW), (sH, sW), (dH, dW) = geo["kernel"], geo["stride"], geo["dilation"]
+    (kH, kW), (sH, sW), (dH, dW) = geo.kernel, geo.stride, geo.dilation
     if sH >= dH * (kH - 1) + 1 and sW >= dW * (kW - 1) + 1:  # windows do not overlap: every position is distinct
         dxp.reshape(-1)[position] = dout.ravel()
     else:  # overlapping windows can share a maximum, whose gradients must add up
         np.add.at(dxp.reshape(-1), position, dout.ravel())
-    pad = geo["pad"]
+    pad = geo.pad
     return dxp[:, :, pad[0]:pad[0] + x_shape[2], pad[2]:pad[2] + x_shape[3]]
 
 
-def _argmax_positions(tap: np.ndarray, xp_shape: tuple, geo: dict) -> np.ndarray:
+def _argmax_positions(tap: np.ndarray, xp_shape: tuple, geo: PoolGeometry) -> np.ndarray:
     """Flat index into the padded input (N, C, Hp, Wp) of every window's maximum.
 
     Args:
@@ -107,7 +121,7 @@ def _argmax_positions(tap: np.ndarray, xp_shape: tuple, geo: dict) -> np.ndarray
         (N, C, H_out, W_out) int64 positions: ((n*C + c)*Hp + i*sH + a*dH)*Wp + j*sW + b*dW.
     """
     N, C, Hp, Wp = xp_shape
-    (kH, kW), (sH, sW), (dH, dW), (H_out, W_out) = geo["kernel"], geo["stride"], geo["dilation"], geo["out_hw"]
+    (kH, kW), (sH, sW), (dH, dW), (H_out, W_out) = geo.kernel, geo.stride, geo.dilation, geo.out_hw
     corner = np.arange(N * C).reshape(N, C, 1, 1) * (Hp * Wp)  # the start of each image-channel plane
     corner = corner + (np.arange(H_out) * (sH * Wp))[:, None] + np.arange(W_out) * sW  # each window's top-left
     offset = (np.arange(kH)[:, None] * (dH * Wp) + np.arange(kW) * dW).ravel()  # (kH*kW,): each tap's shift
@@ -123,8 +137,8 @@ def max_pool2d_forward_naive(x: np.ndarray, kernel_size, *, stride=None, padding
         out: (N, C, H_out, W_out). cache: (x, geometry) for max_pool2d_backward_naive.
     """
     geo = pool_geometry(x.shape, kernel_size, stride, padding, 1, False, "max_pool2d_forward_naive")
-    xp = pad_input(x, geo["pad"], -np.inf)
-    (kH, kW), (sH, sW), (H_out, W_out) = geo["kernel"], geo["stride"], geo["out_hw"]
+    xp = pad_input(x, geo.pad, -np.inf)
+    (kH, kW), (sH, sW), (H_out, W_out) = geo.kernel, geo.stride, geo.out_hw
     out = np.empty((*x.shape[:2], H_out, W_out), dtype=x.dtype)
     for n, c, i, j in np.ndindex(out.shape):
         out[n, c, i, j] = xp[n, c, i * sH:i * sH + kH, j * sW:j * sW + kW].max()
@@ -134,9 +148,9 @@ def max_pool2d_forward_naive(x: np.ndarray, kernel_size, *, stride=None, padding
 def max_pool2d_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Loop version of max_pool2d_backward: each output pixel adds its gradient to the first maximum of its window."""
     x, geo = cache
-    xp = pad_input(x, geo["pad"], -np.inf)
+    xp = pad_input(x, geo.pad, -np.inf)
     dxp = np.zeros_like(xp)
-    (kH, kW), (sH, sW), pad = geo["kernel"], geo["stride"], geo["pad"]
+    (kH, kW), (sH, sW), pad = geo.kernel, geo.stride, geo.pad
     for n, c, i, j in np.ndindex(dout.shape):
         window = xp[n, c, i * sH:i * sH + kH, j * sW:j * sW + kW]
         a, b = np.unravel_index(np.argmax(window), window.shape)
@@ -144,15 +158,15 @@ def max_pool2d_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
     return dxp[:, :, pad[0]:pad[0] + x.shape[2], pad[2]:pad[2] + x.shape[3]]
 
 
-def _avg_divisor(x_shape: tuple, geo: dict, count_include_pad: bool, divisor_override) -> np.ndarray:
+def _avg_divisor(x_shape: tuple, geo: PoolGeometry, count_include_pad: bool, divisor_override) -> np.ndarray:
     """(H_out, W_out) divisors as torch counts them: the window clipped to the padded input (count_include_pad)
     or to the input itself."""
     if divisor_override is not None:
-        return np.full(geo["out_hw"], float(check_positive_int(divisor_override, "avg_pool2d", "divisor_override")))
+        return np.full(geo.out_hw, float(check_positive_int(divisor_override, "avg_pool2d", "divisor_override")))
     counts = []
     for a in range(2):  # one axis at a time; the 2-D count is the outer product
-        start = np.arange(geo["out_hw"][a]) * geo["stride"][a] - geo["sym_pad"][a]
-        end = np.minimum(start + geo["kernel"][a], x_shape[2 + a] + geo["sym_pad"][a])
+        start = np.arange(geo.out_hw[a]) * geo.stride[a] - geo.sym_pad[a]
+        end = np.minimum(start + geo.kernel[a], x_shape[2 + a] + geo.sym_pad[a])
         if not count_include_pad:
             start, end = np.maximum(start, 0), np.minimum(end, x_shape[2 + a])
         counts.append(end - start)
@@ -171,8 +185,8 @@ def avg_pool2d_forward(x: np.ndarray, kernel_size, *, stride=None, padding=0, ce
     x = _check_input(x, "avg_pool2d_forward")
     geo = pool_geometry(x.shape, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d_forward")
     divisor = _avg_divisor(x.shape, geo, count_include_pad, divisor_override).astype(x.dtype)  # (H_out, W_out)
-    xp, total = pad_input(x, geo["pad"]), None
-    for _, where in tap_slices(geo["kernel"], geo["stride"], geo["dilation"], geo["out_hw"]):
+    xp, total = pad_input(x, geo.pad), None
+    for _, where in tap_slices(geo.kernel, geo.stride, geo.dilation, geo.out_hw):
         total = xp[where].copy() if total is None else np.add(total, xp[where], out=total)
     return total / divisor, (divisor, x.shape, geo)  # (N, C, H_out, W_out)
 
@@ -187,11 +201,11 @@ def avg_pool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """
     divisor, x_shape, geo = cache
     share = dout / divisor  # (N, C, H_out, W_out)
-    if geo["stride"] == geo["kernel"] and not any(geo["pad"]) and x_shape[2:] == (
-            geo["out_hw"][0] * geo["kernel"][0], geo["out_hw"][1] * geo["kernel"][1]):
-        return _tiled_backward(share, x_shape, geo["kernel"])
-    dcols = np.broadcast_to(share[:, :, None, None], (*share.shape[:2], *geo["kernel"], *share.shape[2:]))
-    return col2im(dcols, x_shape, geo["kernel"], geo["stride"], geo["pad"], geo["dilation"])
+    if geo.stride == geo.kernel and not any(geo.pad) and x_shape[2:] == (
+            geo.out_hw[0] * geo.kernel[0], geo.out_hw[1] * geo.kernel[1]):
+        return _tiled_backward(share, x_shape, geo.kernel)
+    dcols = np.broadcast_to(share[:, :, None, None], (*share.shape[:2], *geo.kernel, *share.shape[2:]))
+    return col2im(dcols, x_shape, geo.kernel, geo.stride, geo.pad, geo.dilation)
 
 
 def _tiled_backward(share: np.ndarray, x_shape: tuple, kernel: tuple) -> np.ndarray:
