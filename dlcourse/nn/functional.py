@@ -29,6 +29,7 @@ from dlcourse.nn.conv import (  # noqa: F401,E501
     conv2d_forward_naive,
     im2col,
 )
+from dlcourse.nn.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward  # noqa: F401
 from dlcourse.nn.dropout import dropout_backward, dropout_forward, dropout_mask  # noqa: F401
 from dlcourse.nn.linear import linear_backward, linear_forward  # noqa: F401
 from dlcourse.nn.losses import (  # noqa: F401
