@@ -40,7 +40,6 @@ from dlcourse.nn.functional import (
     conv2d_backward,
     conv2d_forward,
     conv_transpose2d_forward,
-    gaussian_kl_forward,
     negative_elbo_backward,
     negative_elbo_forward,
     reparameterize_backward,
@@ -99,7 +98,7 @@ def train_autoencoder(model, X, *, num_epochs, lr=3e-3, noise=0.0, seed=0):
         for X_batch in DataLoader(X, batch_size=64, shuffle=True, rng=rng):
             inputs = X_batch + noise * rng.standard_normal(X_batch.shape).astype(X.dtype) if noise else X_batch
             optimizer.zero_grad()
-            loss = loss_fn(model(inputs), X_batch)  # the target is the clean input itself
+            loss_fn(model(inputs), X_batch)  # the target is the clean input itself
             model.backward(loss_fn.backward())
             optimizer.step()
     return model
@@ -154,7 +153,7 @@ Xc_train, Xc_val = X8_train - pixel_mean, X8_val - pixel_mean  # centred, as PCA
 linear_ae = nn.Sequential(nn.Linear(64, pca_size, bias=False, rng=np.random.default_rng(2)),
                           nn.Linear(pca_size, 64, bias=False, rng=np.random.default_rng(3)))
 loss_fn, optimizer = nn.MSELoss(), optim.Adam(linear_ae.parameters(), lr=1e-2)
-for step in range(linear_steps):
+for _ in range(linear_steps):
     optimizer.zero_grad()
     loss = loss_fn(linear_ae(Xc_train), Xc_train)
     linear_ae.backward(loss_fn.backward())
@@ -233,7 +232,7 @@ noise_level = 0.3  # standard deviation of the Gaussian noise, in pixel units (p
 denoiser = train_autoencoder(mlp_autoencoder(latent_size, np.random.default_rng(1)), X8_train,
                              num_epochs=ae_epochs, noise=noise_level)
 X8_val_noisy = X8_val + noise_level * np.random.default_rng(4).standard_normal(X8_val.shape).astype(np.float32)
-print(f"MSE per pixel against the clean validation images:")
+print("MSE per pixel against the clean validation images:")
 print(f"  the noisy input itself:             {np.mean((X8_val_noisy - X8_val) ** 2):.4f}")
 print(f"  plain autoencoder on noisy input:   {mse_per_pixel(autoencoder, X8_val, X8_val_noisy):.4f}")
 print(f"  denoising autoencoder:              {mse_per_pixel(denoiser, X8_val, X8_val_noisy):.4f}")
