@@ -147,7 +147,7 @@ plt.show()
 # $Q_1^\top Q_2$ are the cosines of the angles between them; all angles 0 means the same subspace.
 
 # %%
-pca_size, linear_steps = 4, 3000
+pca_size, linear_steps = 4, 1000
 pixel_mean = X8_train.mean(axis=0)
 Xc_train, Xc_val = X8_train - pixel_mean, X8_val - pixel_mean  # centred, as PCA does
 linear_ae = nn.Sequential(nn.Linear(64, pca_size, bias=False, rng=np.random.default_rng(2)),
@@ -558,7 +558,7 @@ latent_explorer(decode, codes=mu_val, labels=y_val, image_shape=(16, 16))
 # instead of summing divides it by $D = 256$, which is the same as multiplying the KL by 256.
 
 # %%
-collapse_latent, collapse_epochs = 8, 25
+collapse_latent, collapse_epochs = 8, 15
 betas = [0.25, 1.0, 4.0, 16.0, 256.0]
 beta_models = {}
 print(f"{'beta':>6} | {'reconstruction':>14} {'KL':>6} | active units of {collapse_latent}")
@@ -667,7 +667,7 @@ plt.show()
 
 # %%
 big = device.type == "cuda"
-conv_latent, conv_epochs = 8, (60 if big else 20)
+conv_latent, conv_epochs = 8, (60 if big else 15)
 
 
 class ConvVAE(torch.nn.Module):
