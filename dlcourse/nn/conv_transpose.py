@@ -16,6 +16,7 @@ convolution maps onto the same H; it adds rows at the bottom and columns on the 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,15 +33,28 @@ from dlcourse.nn.im2col import col2im, im2col, pair
 from dlcourse.nn.module import Module, Parameter
 
 
+@dataclass(frozen=True, slots=True)
+class ConvTransposeGeometry:
+    """The normalised hyperparameters of one transposed convolution, checked against its input and weight."""
+
+    kernel: tuple[int, int]  # (kH, kW)
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    output_padding: tuple[int, int]
+    dilation: tuple[int, int]
+    groups: int
+    out_hw: tuple[int, int]  # (H_out, W_out)
+    conv_pad: tuple[int, int, int, int]  # (top, bottom, left, right) of the convolution whose dx this is
+
+
 def conv_transpose2d_geometry(x_shape: tuple, w_shape: tuple, stride, padding, output_padding, dilation,
-                              groups: int, where: str) -> dict:
+                              groups: int, where: str) -> ConvTransposeGeometry:
     """Check that input, weight and hyperparameters fit together; return the normalised pairs and sizes.
 
     Args:
         x_shape: (N, C_in, H, W). w_shape: (C_in, C_out/groups, kH, kW).
     Returns:
-        dict with kernel, stride, padding, output_padding, dilation (pairs), groups, out_hw (H_out, W_out), and
-        conv_pad (top, bottom, left, right): the padding of the convolution whose input gradient this is.
+        ConvTransposeGeometry; its conv_pad may have a negative bottom or right entry (see _covered).
     """
     if len(x_shape) != 4:
         raise ValueError(f"{where}: expected input of shape (N, C_in, H, W) (4-D), got shape {x_shape}")
@@ -62,8 +76,7 @@ def conv_transpose2d_geometry(x_shape: tuple, w_shape: tuple, stride, padding, o
     # The convolution from out_hw back to (H, W) pads p on top and p - output_padding at the bottom: the last rows
     # of output_padding are beyond every window when that is negative (they receive only the bias).
     conv_pad = (padding[0], padding[0] - output_padding[0], padding[1], padding[1] - output_padding[1])
-    return {"kernel": kernel, "stride": stride, "padding": padding, "output_padding": output_padding,
-            "dilation": dilation, "groups": groups, "out_hw": out_hw, "conv_pad": conv_pad}
+    return ConvTransposeGeometry(kernel, stride, padding, output_padding, dilation, groups, out_hw, conv_pad)
 
 
 def _check_output_padding(output_padding: tuple, stride: tuple, dilation: tuple, where: str) -> None:
@@ -74,10 +87,10 @@ def _check_output_padding(output_padding: tuple, stride: tuple, dilation: tuple,
                          f"output_padding={output_padding}, stride={stride}, dilation={dilation}")
 
 
-def _covered(geo: dict) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
+def _covered(geo: ConvTransposeGeometry) -> tuple[tuple[int, int], tuple[int, int, int, int]]:
     """The part of the output that windows reach, (H_c, W_c) from the top left, and its non-negative padding."""
-    top, bottom, left, right = geo["conv_pad"]
-    size = (geo["out_hw"][0] + min(bottom, 0), geo["out_hw"][1] + min(right, 0))
+    top, bottom, left, right = geo.conv_pad
+    size = (geo.out_hw[0] + min(bottom, 0), geo.out_hw[1] + min(right, 0))
     return size, (top, max(bottom, 0), left, max(right, 0))
 
 
@@ -95,13 +108,13 @@ def conv_transpose2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray
     geo = conv_transpose2d_geometry(x.shape, weight.shape, stride, padding, output_padding, dilation, groups,
                                     "conv_transpose2d_forward")
     N, C_in, H, W = x.shape
-    G, C_out = geo["groups"], weight.shape[1] * geo["groups"]
+    G, C_out = geo.groups, weight.shape[1] * geo.groups
     w = weight.reshape(G, C_in // G, -1)  # (C_in, C_out/G, kH, kW) -> (G, Cin_g, Cout_g*kH*kW)
     xg = x.reshape(N, G, C_in // G, H * W)  # (N, C_in, H, W) -> (N, G, Cin_g, H*W)
     cols = w.swapaxes(-1, -2) @ xg  # (G, Cout_g*kH*kW, Cin_g) @ (N, G, Cin_g, H*W) -> (N, G, Cout_g*kH*kW, H*W)
     (Hc, Wc), pad = _covered(geo)
-    out = np.zeros((N, C_out, *geo["out_hw"]), dtype=np.result_type(x, weight))
-    out[:, :, :Hc, :Wc] = col2im(cols, (N, C_out, Hc, Wc), geo["kernel"], geo["stride"], pad, geo["dilation"])
+    out = np.zeros((N, C_out, *geo.out_hw), dtype=np.result_type(x, weight))
+    out[:, :, :Hc, :Wc] = col2im(cols, (N, C_out, Hc, Wc), geo.kernel, geo.stride, pad, geo.dilation)
     if bias is not None:
         out += bias.reshape(C_out, 1, 1)
     return out, (x, weight, bias is not None, geo)
@@ -117,9 +130,9 @@ def conv_transpose2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarra
     """
     x, weight, has_bias, geo = cache
     N, C_in, H, W = x.shape
-    G = geo["groups"]
+    G = geo.groups
     (Hc, Wc), pad = _covered(geo)
-    dcols = im2col(np.ascontiguousarray(dout[:, :, :Hc, :Wc]), geo["kernel"], geo["stride"], pad, geo["dilation"])
+    dcols = im2col(np.ascontiguousarray(dout[:, :, :Hc, :Wc]), geo.kernel, geo.stride, pad, geo.dilation)
     dcols = dcols.reshape(N, G, -1, H * W)  # (N, C_out*kH*kW, H*W) -> (N, G, Cout_g*kH*kW, H*W)
     w = weight.reshape(G, C_in // G, -1)  # (G, Cin_g, Cout_g*kH*kW)
     dx = (w @ dcols).reshape(x.shape)  # (G, Cin_g, K) @ (N, G, K, H*W) -> (N, G, Cin_g, H*W) -> (N, C_in, H, W)
