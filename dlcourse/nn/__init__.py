@@ -8,6 +8,7 @@ from dlcourse.nn import functional, init, utils
 from dlcourse.nn.activations import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from dlcourse.nn.clip_grad import clip_grad_norm_, clip_grad_value_
 from dlcourse.nn.conv import Conv2d
+from dlcourse.nn.conv_transpose import ConvTranspose2d
 from dlcourse.nn.dropout import Dropout
 from dlcourse.nn.linear import Linear
 from dlcourse.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss

@@ -29,6 +29,7 @@ from dlcourse.nn.conv import (  # noqa: F401,E501
     conv2d_forward_naive,
     im2col,
 )
+from dlcourse.nn.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward  # noqa: F401
 from dlcourse.nn.dropout import dropout_backward, dropout_forward, dropout_mask  # noqa: F401
 from dlcourse.nn.linear import linear_backward, linear_forward  # noqa: F401
 from dlcourse.nn.losses import (  # noqa: F401
@@ -53,4 +54,16 @@ from dlcourse.nn.pooling import (  # noqa: F401,E501
     max_pool2d_backward_naive,
     max_pool2d_forward,
     max_pool2d_forward_naive,
+)
+from dlcourse.nn.vae import (  # noqa: F401
+    bernoulli_nll_backward,
+    bernoulli_nll_forward,
+    gaussian_kl_backward,
+    gaussian_kl_forward,
+    gaussian_nll_backward,
+    gaussian_nll_forward,
+    negative_elbo_backward,
+    negative_elbo_forward,
+    reparameterize_backward,
+    reparameterize_forward,
 )
