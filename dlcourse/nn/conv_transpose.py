@@ -21,7 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlcourse.nn import init
-from dlcourse.nn._validate import (
+from dlcourse.nn.im2col import col2im, im2col, pair
+from dlcourse.nn.module import Module, Parameter
+from dlcourse.validate import (
     as_float_array,
     check_choice,
     check_ndim,
@@ -29,8 +31,6 @@ from dlcourse.nn._validate import (
     check_same_dtype,
     check_size,
 )
-from dlcourse.nn.im2col import col2im, im2col, pair
-from dlcourse.nn.module import Module, Parameter
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,8 @@ import math
 
 import numpy as np
 
-from dlcourse.nn._validate import as_float_array, check_choice, check_ndim, check_same_shape
-from dlcourse.nn.activations import _stable_sigmoid
-from dlcourse.nn.init import _require_rng
+from dlcourse.nn.activations import sigmoid_forward
+from dlcourse.validate import as_float_array, check_choice, check_ndim, check_rng, check_same_shape
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 
@@ -60,7 +59,7 @@ def reparameterize_forward(mu: np.ndarray, logvar: np.ndarray, *, rng: np.random
     """
     mu, logvar = _pair(mu, logvar, "reparameterize_forward")
     if eps is None:
-        rng = np.random.default_rng() if rng is None else _require_rng(rng, "reparameterize_forward")
+        rng = check_rng(rng, "reparameterize_forward")
         eps = rng.standard_normal(mu.shape).astype(mu.dtype)
     else:
         eps = as_float_array(eps, "reparameterize_forward", "eps")
@@ -143,7 +142,7 @@ def bernoulli_nll_backward(dnll: np.ndarray, cache: tuple) -> np.ndarray:
     """
     logits2d, x2d, shape = cache
     d = _per_example(dnll, len(logits2d), logits2d.dtype, "bernoulli_nll_backward")
-    return (d * (_stable_sigmoid(logits2d) - x2d)).reshape(shape)
+    return (d * (sigmoid_forward(logits2d)[0] - x2d)).reshape(shape)
 
 
 def gaussian_nll_forward(mean: np.ndarray, x: np.ndarray, *, variance: float = 1.0) -> tuple[np.ndarray, tuple]:
