@@ -6,6 +6,7 @@ Each concept lives in a file named after it (linear.py, conv.py, normalization.p
 
 from dlcourse.nn import functional, init, utils
 from dlcourse.nn.activations import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from dlcourse.nn.attention import MultiheadAttention
 from dlcourse.nn.clip_grad import clip_grad_norm_, clip_grad_value_
 from dlcourse.nn.conv import Conv2d
 from dlcourse.nn.dropout import Dropout
@@ -15,3 +16,4 @@ from dlcourse.nn.module import Flatten, Module, Parameter, Sequential
 from dlcourse.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from dlcourse.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from dlcourse.nn.regularization import l1_penalty, l2_penalty
+from dlcourse.nn.transformer import LearnedPositionalEncoding, SinusoidalPositionalEncoding, TransformerEncoderLayer

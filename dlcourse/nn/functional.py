@@ -21,6 +21,13 @@ from dlcourse.nn.activations import (  # noqa: F401
     tanh_backward,
     tanh_forward,
 )
+from dlcourse.nn.attention import (  # noqa: F401
+    causal_mask,
+    merge_heads,
+    scaled_dot_product_attention_backward,
+    scaled_dot_product_attention_forward,
+    split_heads,
+)
 from dlcourse.nn.conv import (  # noqa: F401,E501
     col2im,
     conv2d_backward,
@@ -54,3 +61,4 @@ from dlcourse.nn.pooling import (  # noqa: F401,E501
     max_pool2d_forward,
     max_pool2d_forward_naive,
 )
+from dlcourse.nn.transformer import sinusoidal_positional_encoding  # noqa: F401
