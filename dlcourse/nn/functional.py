@@ -37,6 +37,7 @@ from dlcourse.nn.conv import (  # noqa: F401,E501
     im2col,
 )
 from dlcourse.nn.dropout import dropout_backward, dropout_forward, dropout_mask  # noqa: F401
+from dlcourse.nn.embedding import embedding_backward, embedding_forward  # noqa: F401
 from dlcourse.nn.linear import linear_backward, linear_forward  # noqa: F401
 from dlcourse.nn.losses import (  # noqa: F401
     binary_cross_entropy_backward,
