@@ -11,6 +11,7 @@ from dlcourse.nn.clip_grad import clip_grad_norm_, clip_grad_value_
 from dlcourse.nn.conv import Conv2d
 from dlcourse.nn.dropout import Dropout
 from dlcourse.nn.embedding import Embedding
+from dlcourse.nn.gpt import GPT, GPTConfig
 from dlcourse.nn.linear import Linear
 from dlcourse.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
 from dlcourse.nn.module import Flatten, Module, Parameter, Sequential
