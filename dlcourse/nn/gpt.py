@@ -55,28 +55,39 @@ def init_gpt_weights(module: Module, rng: np.random.Generator, std: float = 0.02
             param.data[...] = rng.normal(0.0, std, param.shape).astype(param.dtype)
 
 
-def sample_next(logits: np.ndarray, *, temperature: float = 1.0, top_k: int | None = None,
-                rng: np.random.Generator | None = None) -> np.ndarray:
-    """Draw one token per row from softmax(logits / temperature), restricted to the top_k largest logits.
+def next_token_probs(logits: np.ndarray, *, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
+    """The distribution a token is drawn from: softmax(logits / temperature) over the top_k largest logits.
 
     Low temperature sharpens the distribution (temperature -> 0 is argmax), high flattens it; top_k removes the
     long tail of unlikely tokens that would otherwise be drawn now and then.
 
     Args:
-        logits: (N, V). temperature: > 0. top_k: keep this many tokens per row, None for all.
-        rng: Generator for the draw.
+        logits: (N, V) or (V,). temperature: > 0. top_k: keep this many tokens per row, None for all.
+    Returns:
+        probabilities of logits' shape, each row summing to 1 (zeros outside the top k).
+    """
+    if temperature <= 0:
+        raise ValueError(f"next_token_probs: expected temperature > 0, got {temperature}")
+    scaled = np.asarray(logits, dtype=np.float64) / temperature
+    if top_k is not None:
+        top_k = min(check_positive_int(top_k, "next_token_probs", "top_k"), scaled.shape[-1])
+        kth = np.sort(scaled, axis=-1)[..., -top_k, None]  # (..., 1): the k-th largest logit of each row
+        scaled = np.where(scaled < kth, -np.inf, scaled)
+    probs = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    return probs / probs.sum(axis=-1, keepdims=True)
+
+
+def sample_next(logits: np.ndarray, *, temperature: float = 1.0, top_k: int | None = None,
+                rng: np.random.Generator | None = None) -> np.ndarray:
+    """Draw one token per row from next_token_probs(logits, temperature, top_k) (inverse-CDF sampling).
+
+    Args:
+        logits: (N, V). temperature, top_k: as next_token_probs. rng: Generator for the draw.
     Returns:
         (N,) int64 token ids.
     """
-    if temperature <= 0:
-        raise ValueError(f"sample_next: expected temperature > 0, got {temperature}")
-    scaled = logits / temperature
-    if top_k is not None:
-        top_k = min(check_positive_int(top_k, "sample_next", "top_k"), logits.shape[-1])
-        kth = np.sort(scaled, axis=-1)[:, -top_k][:, None]  # (N, 1): the k-th largest logit of each row
-        scaled = np.where(scaled < kth, -np.inf, scaled)
-    probs = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
-    cdf = np.cumsum(probs, axis=-1)  # (N, V); inverse-CDF sampling with one uniform per row
+    probs = next_token_probs(logits, temperature=temperature, top_k=top_k)  # (N, V)
+    cdf = np.cumsum(probs, axis=-1)  # one uniform per row, found in the cumulative distribution
     u = init.default_rng(rng).random((len(cdf), 1)) * cdf[:, -1:]
     return np.minimum((cdf < u).sum(axis=-1), logits.shape[-1] - 1).astype(np.int64)
 
