@@ -53,12 +53,16 @@ def _additive_mask(attn_mask: np.ndarray | None, dtype: np.dtype, where: str) ->
 
 
 def _masked_softmax(scores: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis; a row whose every score is -inf (nothing to attend to) gives zeros, not NaN."""
+    """Softmax over the last axis, computed in place in ``scores``; a row whose every score is -inf (nothing to
+    attend to) gives zeros, not NaN."""
     row_max = scores.max(axis=-1, keepdims=True)
-    row_max = np.where(np.isfinite(row_max), row_max, 0)  # all -inf: keep exp(-inf) = 0 instead of nan
-    e = np.exp(scores - row_max)
-    total = e.sum(axis=-1, keepdims=True)
-    return e / np.where(total == 0, 1, total)
+    row_max[~np.isfinite(row_max)] = 0  # all -inf: keep exp(-inf) = 0 instead of nan
+    np.subtract(scores, row_max, out=scores)
+    np.exp(scores, out=scores)
+    total = scores.sum(axis=-1, keepdims=True)
+    total[total == 0] = 1
+    np.multiply(scores, 1 / total, out=scores)
+    return scores
 
 
 def scaled_dot_product_attention_forward(query: np.ndarray, key: np.ndarray, value: np.ndarray,
@@ -83,13 +87,14 @@ def scaled_dot_product_attention_forward(query: np.ndarray, key: np.ndarray, val
     dropout_p = check_probability(dropout_p, where)
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = (query @ np.swapaxes(key, -1, -2)) * query.dtype.type(scale)  # (*, L, d) @ (*, d, S) -> (*, L, S)
+    # scaling the (L, d) queries costs less than scaling the (L, S) scores
+    scores = (query * query.dtype.type(scale)) @ np.swapaxes(key, -1, -2)  # (*, L, d) @ (*, d, S) -> (*, L, S)
     mask = _additive_mask(attn_mask, query.dtype, where)
     if mask is not None:
         _check_broadcast(mask.shape, scores.shape, where, "attn_mask")
-        scores = scores + mask
+        scores += mask
     if is_causal:
-        scores = np.where(causal_mask(L, S), scores, -np.inf)
+        scores[..., ~causal_mask(L, S)] = -np.inf
     weights = _masked_softmax(scores)
     kept = None
     if dropout_p > 0:
@@ -118,10 +123,12 @@ def scaled_dot_product_attention_backward(dout: np.ndarray, cache: tuple) -> tup
     dweights = dout @ np.swapaxes(value, -1, -2)  # (*, L, Dv) @ (*, Dv, S) -> (*, L, S)
     if kept is not None:
         dweights = dweights * kept
-    dscores = weights * (dweights - np.sum(dweights * weights, axis=-1, keepdims=True))
-    dscores = dscores * dout.dtype.type(scale)
-    dquery = dscores @ key  # (*, L, S) @ (*, S, d) -> (*, L, d)
-    dkey = np.swapaxes(dscores, -1, -2) @ query  # (*, S, L) @ (*, L, d) -> (*, S, d)
+    row = np.sum(dweights * weights, axis=-1, keepdims=True)  # (*, L, 1)
+    dscores = np.subtract(dweights, row, out=dweights)  # in place: dweights is not needed again
+    np.multiply(dscores, weights, out=dscores)
+    scale = dout.dtype.type(scale)  # applied to the (L, d) and (S, d) results, cheaper than to the (L, S) ones
+    dquery = (dscores @ key) * scale  # (*, L, S) @ (*, S, d) -> (*, L, d)
+    dkey = (np.swapaxes(dscores, -1, -2) @ query) * scale  # (*, S, L) @ (*, L, d) -> (*, S, d)
     return dquery, dkey, dvalue
 
 
@@ -235,10 +242,12 @@ class MultiheadAttention(Module):
         mask = self._merge_masks(attn_mask, key_padding_mask, is_causal, N, L, S, q.dtype)
         w_q, w_k, w_v = np.split(self.in_proj_weight.data, 3)  # each (E, E)
         b_q, b_k, b_v = (None,) * 3 if self.in_proj_bias is None else np.split(self.in_proj_bias.data, 3)
-        qp, cq = linear_forward(q, w_q, b_q)
-        kp, ck = linear_forward(k, w_k, b_k)
-        vp, cv = linear_forward(v, w_v, b_v)
-        heads = [split_heads(a, self.num_heads) for a in (qp, kp, vp)]  # each (N, n_heads, T, d_head)
+        # projections on (N*T, E) rows: one matrix product each instead of one per example
+        qp, cq = linear_forward(q.reshape(N * L, -1), w_q, b_q)
+        kp, ck = linear_forward(k.reshape(N * S, -1), w_k, b_k)
+        vp, cv = linear_forward(v.reshape(N * S, -1), w_v, b_v)
+        heads = [split_heads(a.reshape(N, -1, self.embed_dim), self.num_heads)  # each (N, n_heads, T, d_head)
+                 for a in (qp, kp, vp)]
         p = self.dropout if self.training else 0.0
         attended, c_attn = scaled_dot_product_attention_forward(*heads, mask, dropout_p=p, rng=self.rng)
         out = self.out_proj(merge_heads(attended))  # (N, n_heads, L, d_head) -> (N, L, E)
@@ -300,8 +309,9 @@ class MultiheadAttention(Module):
         dheads = scaled_dot_product_attention_backward(dattended, c_attn)
         grads, dweights, dbiases = [], [], []
         for dh, cache in zip(dheads, (cq, ck, cv), strict=True):
-            dx, dw, db = linear_backward(merge_heads(dh), cache)  # (N, n_heads, T, d_head) -> (N, T, E)
-            grads.append(self._from_batch_first(dx))
+            merged = merge_heads(dh)  # (N, n_heads, T, d_head) -> (N, T, E)
+            dx, dw, db = linear_backward(merged.reshape(-1, self.embed_dim), cache)  # on (N*T, E) rows
+            grads.append(self._from_batch_first(dx.reshape(merged.shape)))
             dweights.append(dw)
             dbiases.append(db)
         self.accumulate_grad(in_proj_weight=np.concatenate(dweights),

@@ -161,15 +161,17 @@ class TransformerEncoderLayer(Module):
         return self.dropout1(out)
 
     def _ff_block(self, x: np.ndarray) -> np.ndarray:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        rows = x.reshape(-1, x.shape[-1])  # (*, E) -> (rows, E): one matrix product per linear layer
+        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(rows)))).reshape(x.shape))
 
     def _sa_backward(self, dout: np.ndarray) -> np.ndarray:
         dquery, dkey, dvalue = self.self_attn.backward(self.dropout1.backward(dout))
         return dquery + dkey + dvalue  # x fed all three
 
     def _ff_backward(self, dout: np.ndarray) -> np.ndarray:
-        dhidden = self.dropout.backward(self.linear2.backward(self.dropout2.backward(dout)))
-        return self.linear1.backward(self.activation.backward(dhidden))
+        drows = self.dropout2.backward(dout).reshape(-1, dout.shape[-1])  # (*, E) -> (rows, E)
+        dhidden = self.dropout.backward(self.linear2.backward(drows))
+        return self.linear1.backward(self.activation.backward(dhidden)).reshape(dout.shape)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         """Gradient with respect to src (its layout); adds every parameter's gradient."""
