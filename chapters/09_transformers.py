@@ -527,8 +527,9 @@ print(f"GPT: {torch_gpt.count_parameters(gpt):,} parameters, {steps} steps; trai
 
 # %% [markdown]
 # **Against chapter 08's LSTM.** A fair comparison trains an LSTM language model of about the same number of
-# parameters (an `Embedding`, one `LSTM` layer, a `Linear` head) with the same loop, data, batches, steps and
-# optimizer, and evaluates it on the same validation windows.
+# parameters (an `Embedding`, one `LSTM` layer, a `Linear` head) with the same loop, data, batches, steps,
+# optimizer and learning rate (one value for both, tuned for neither), and evaluates it on the same validation
+# windows.
 
 # %%
 class LSTMLanguageModel(torch.nn.Module):
@@ -791,6 +792,8 @@ for scale in (None, 1.0):
     print(f"scale={scale}: largest weight per row", big_cache[3][0].max(axis=1).round(3))
 
 # %% [markdown]
+# - Section 10: set `lr = 1e-2` (or `1e-3`) and rerun the GPT and LSTM training cells: which model gains? Is the
+#   shared learning rate fair to both?
 # - Section 10: change `config` to 4 layers, or `block_size=128`, or more steps; which helps the validation loss
 #   most for the time it costs? On a GPU the larger configuration runs by itself.
 # - Section 13: draw the attention maps of the second layer (`numpy_gpt.blocks[1]`, fed the first block's output).

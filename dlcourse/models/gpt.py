@@ -36,17 +36,17 @@ class GPT(nn.Module):
             for _ in range(config.n_layer)])
         self.ln_f = nn.LayerNorm(E, bias=config.bias)
         self.head = nn.Linear(E, config.vocab_size, bias=False)
-        self.apply(self._init_weights)
+        self.apply(lambda module: self._init_weights(module, E ** -0.5))
 
     @staticmethod
-    def _init_weights(module: nn.Module) -> None:
-        """GPT-2's initialisation, as dlcourse.nn.gpt.init_gpt_weights: N(0, 0.02) weights, zero biases."""
+    def _init_weights(module: nn.Module, std: float) -> None:
+        """As dlcourse.nn.gpt.init_gpt_weights: N(0, std^2) weights and embeddings, zero biases."""
         if isinstance(module, (nn.Linear, nn.Embedding)):
-            nn.init.normal_(module.weight, 0.0, 0.02)
+            nn.init.normal_(module.weight, 0.0, std)
             if getattr(module, "bias", None) is not None:
                 nn.init.zeros_(module.bias)
         elif isinstance(module, nn.MultiheadAttention):
-            nn.init.normal_(module.in_proj_weight, 0.0, 0.02)
+            nn.init.normal_(module.in_proj_weight, 0.0, std)
             if module.in_proj_bias is not None:
                 nn.init.zeros_(module.in_proj_bias)
 

@@ -44,8 +44,9 @@ class GPTConfig:
     bias: bool = True
 
 
-def init_gpt_weights(module: Module, rng: np.random.Generator, std: float = 0.02) -> None:
-    """GPT-2's initialisation: every weight matrix and embedding N(0, std^2), every bias 0, norms untouched."""
+def init_gpt_weights(module: Module, rng: np.random.Generator, std: float) -> None:
+    """Every weight matrix and embedding N(0, std^2), every bias 0, norms untouched. The GPT passes std = 1/sqrt(E),
+    chapter 06's variance-1/fan-in rule (GPT-2's fixed 0.02 is that rule for E near 2,500)."""
     for name, param in module.named_parameters():
         if "norm" in name or name.startswith("ln_"):
             continue
@@ -96,7 +97,7 @@ class GPT(Module):
     """A decoder-only transformer: next-token logits for every position of every sequence.
 
     Args:
-        config: a GPTConfig. rng: Generator for the weights (GPT-2 init, N(0, 0.02)) and dropout masks.
+        config: a GPTConfig. rng: Generator for the weights (N(0, 1/E), biases 0) and dropout masks.
         dtype: np.float32 (default) or np.float64.
     Shapes: ids (N, T) integers with T <= block_size -> logits (N, T, V).
     """
@@ -115,7 +116,7 @@ class GPT(Module):
             for _ in range(config.n_layer)])
         self.ln_f = LayerNorm(E, bias=config.bias, dtype=dtype)
         self.head = Linear(E, config.vocab_size, bias=False, rng=rng, dtype=dtype)
-        init_gpt_weights(self, rng)
+        init_gpt_weights(self, rng, std=E ** -0.5)
 
     def forward(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids)

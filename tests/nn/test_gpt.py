@@ -56,7 +56,7 @@ def test_gpt_loss_and_every_gradient_match_torch(rng):
 def test_gpt_gradients_match_finite_differences(rng):
     config = GPTConfig(vocab_size=5, block_size=4, n_layer=1, n_head=2, n_embd=4)
     ours = GPT(config, rng=rng, dtype=np.float64)
-    for p in ours.parameters():  # larger weights than GPT-2's 0.02 so every path matters
+    for p in ours.parameters():  # larger than the initial 1/sqrt(E) so every path matters
         p.data[...] = rng.standard_normal(p.shape) * 0.5
     ids = rng.integers(0, 5, (2, 4))
     dlogits = rng.standard_normal((2, 4, 5))
@@ -132,3 +132,17 @@ def test_float32_training_step_matches_torch_closely(rng):
     ids = rng.integers(0, 11, (2, 8))
     np.testing.assert_allclose(ours(ids), theirs(torch.tensor(ids)).detach().numpy(), rtol=1e-4, atol=1e-5)
     assert ours(ids).dtype == np.float32
+
+
+def test_both_twins_start_from_n_0_1_over_e():
+    config = GPTConfig(vocab_size=50, block_size=32, n_layer=2, n_head=4, n_embd=64)
+    ours = GPT(config, rng=np.random.default_rng(0))
+    theirs = torch_gpt.GPT(config)
+    for name, value in theirs.state_dict().items():
+        ours_value = ours.state_dict()[name]
+        if "norm" in name or "ln_f" in name:
+            continue
+        if name.endswith("bias"):
+            assert np.all(ours_value == 0) and torch.all(value == 0), name
+        else:
+            assert abs(ours_value.std() - 1 / 8) < 0.02 and abs(value.std().item() - 1 / 8) < 0.02, name
