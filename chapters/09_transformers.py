@@ -492,7 +492,7 @@ def train_language_model(model, seed=0):
     model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     losses = []
-    for step in range(steps):
+    for _ in range(steps):
         X, y = (torch.tensor(a, device=device) for a in sample_windows(train_ids, batch_size, config.block_size,
                                                                         rng=batch_rng))
         with torch_gpt.autocast(device):  # bf16 on a GPU, nothing on the CPU
