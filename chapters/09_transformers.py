@@ -564,10 +564,11 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# With a budget this small the comparison is close and either may win (the printed line says which did here): an
-# LSTM's built-in sequential bias helps early, while attention's direct access to the whole window pays off with
-# more steps, more data and longer contexts, and it trains all positions in parallel, which is what makes GPUs
-# (and the larger configuration on one) fast.
+# The printed line says which model won at this small budget. An LSTM's built-in sequential bias (the recent past
+# is in its state at every step) helps it early on, while the GPT must first learn from its position embeddings
+# where to look. Attention's direct access to the whole window pays off with more steps, more data and longer
+# contexts, and it trains all positions of a window in parallel, which is what makes GPUs (and the larger
+# configuration on one) fast.
 #
 # ## 11. Sampling with temperature and top-k
 #
