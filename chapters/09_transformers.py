@@ -155,7 +155,7 @@ for d_test in (4, 16, 64, 256, 1024):
 
 # %% [markdown]
 # Without scaling, the score spread grows as $\sqrt d$, the largest weight approaches 1 and the gradient shrinks
-# towards 0 as $d$ grows; with scaling, all three stay the same for every $d$.
+# towards 0 as $d$ grows; with scaling, all three stay about the same for every $d$.
 #
 # ## 4. The backward pass
 #
@@ -675,7 +675,7 @@ for T in (128, 256, 512, 1024):
     scaled_dot_product_attention_backward(out_cost, cost_cache)
     seconds = time.perf_counter() - start
     ratio = f"{seconds / previous:10.1f}" if previous else " " * 10
-    print(f"{T:6d}   {seconds:8.4f}   {ratio}   {cost_cache[3].nbytes / 2**20:8.1f} MiB")
+    print(f"{T:6d}   {seconds:8.4f}   {ratio}   {cost_cache[3].nbytes / 2**20:8.2f} MiB")
     previous = seconds
 
 # %% [markdown]
