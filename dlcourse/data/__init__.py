@@ -1,5 +1,6 @@
 """Data that needs no download: generated 2-D sets and images, scikit-learn's digits, readers for MNIST and CIFAR-10
-files on disk, splitting and scaling, augmentation, padding, mini-batches. The modules hold the documentation."""
+files on disk, splitting and scaling, augmentation, padding, mini-batches, a text corpus with a character vocabulary.
+The modules hold the documentation."""
 
 from dlcourse.data.augment import add_noise, random_flip, random_shift, shift_images
 from dlcourse.data.digits import load_digits
@@ -9,4 +10,5 @@ from dlcourse.data.preprocessing import Standardizer, one_hot, standardize, trai
 from dlcourse.data.readers import load_cifar10, load_mnist, read_idx
 from dlcourse.data.sequences import pad_sequences, padding_mask
 from dlcourse.data.shapes import SHAPE_NAMES, make_shapes
+from dlcourse.data.text import CORPORA, Vocabulary, load_corpus, sample_windows, split_ids, window_batches
 from dlcourse.data.toy2d import make_blobs, make_circles, make_moons, make_regression_curve, make_spirals, make_xor

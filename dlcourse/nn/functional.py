@@ -21,6 +21,13 @@ from dlcourse.nn.activations import (  # noqa: F401
     tanh_backward,
     tanh_forward,
 )
+from dlcourse.nn.attention import (  # noqa: F401
+    causal_mask,
+    merge_heads,
+    scaled_dot_product_attention_backward,
+    scaled_dot_product_attention_forward,
+    split_heads,
+)
 from dlcourse.nn.conv import (  # noqa: F401,E501
     col2im,
     conv2d_backward,
@@ -31,6 +38,7 @@ from dlcourse.nn.conv import (  # noqa: F401,E501
 )
 from dlcourse.nn.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward  # noqa: F401
 from dlcourse.nn.dropout import dropout_backward, dropout_forward, dropout_mask  # noqa: F401
+from dlcourse.nn.embedding import embedding_backward, embedding_forward  # noqa: F401
 from dlcourse.nn.linear import linear_backward, linear_forward  # noqa: F401
 from dlcourse.nn.losses import (  # noqa: F401
     binary_cross_entropy_backward,
@@ -55,6 +63,7 @@ from dlcourse.nn.pooling import (  # noqa: F401,E501
     max_pool2d_forward,
     max_pool2d_forward_naive,
 )
+from dlcourse.nn.transformer import sinusoidal_positional_encoding  # noqa: F401
 from dlcourse.nn.vae import (  # noqa: F401
     bernoulli_nll_backward,
     bernoulli_nll_forward,
