@@ -10,9 +10,12 @@ from dlcourse.nn.clip_grad import clip_grad_norm_, clip_grad_value_
 from dlcourse.nn.conv import Conv2d
 from dlcourse.nn.dropout import Dropout
 from dlcourse.nn.embedding import Embedding
+from dlcourse.nn.gru import GRU, GRUCell
 from dlcourse.nn.linear import Linear
 from dlcourse.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
+from dlcourse.nn.lstm import LSTM, LSTMCell
 from dlcourse.nn.module import Flatten, Module, Parameter, Sequential
 from dlcourse.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from dlcourse.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from dlcourse.nn.regularization import l1_penalty, l2_penalty
+from dlcourse.nn.rnn import RNN, RNNCell
