@@ -14,9 +14,8 @@ gradients (of xw and of hw) instead of the LSTM's one.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit as sigmoid
 
-from dlcourse.nn.recurrent import RNNBase, RNNCellBase, matmul_last, project, recurrent_weight_grads
+from dlcourse.nn.recurrent import RNNBase, RNNCellBase, matmul_last, project, recurrent_weight_grads, sigmoid
 
 
 def gru_step_forward(xw: np.ndarray, h_prev: np.ndarray, weight_hh: np.ndarray, bias_hh: np.ndarray | None

@@ -18,9 +18,16 @@ over the stored steps, then every weight gradient in one matmul).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit as sigmoid
 
 from dlcourse.nn.recurrent import RNNBase, RNNCellBase, matmul_last, project, recurrent_weight_grads
+
+
+def _gate_constants(hidden: int, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """(scale, shift) of shape (4*Dh,) such that shift + scale * tanh(scale' * a) gives sigmoid on the i, f, o blocks
+    and tanh on the g block: sigmoid(a) = 0.5 + 0.5 * tanh(a / 2), so one tanh call covers all four gates."""
+    scale = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype), hidden)  # (4*Dh,)
+    shift = np.repeat(np.array([0.5, 0.5, 0.0, 0.5], dtype=dtype), hidden)  # (4*Dh,)
+    return scale, shift
 
 
 def lstm_step_forward(xw: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, weight_hh: np.ndarray,
@@ -38,10 +45,14 @@ def lstm_step_forward(xw: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, we
     a = xw + h_prev @ weight_hh.T  # (N, 4*Dh) pre-activations of the four gates
     if bias_hh is not None:
         a += bias_hh
-    gates = sigmoid(a)  # i, f, o use it; the g block is replaced by tanh below
-    gates[:, 2 * hidden:3 * hidden] = np.tanh(a[:, 2 * hidden:3 * hidden])
+    scale, shift = _gate_constants(hidden, a.dtype)
+    a *= scale  # a / 2 on the sigmoid blocks
+    gates = np.tanh(a, out=a)  # (N, 4*Dh), computed in place
+    gates *= scale
+    gates += shift  # i, f, o = sigmoid(a), g = tanh(a)
     i, f, g, o = gates[:, :hidden], gates[:, hidden:2 * hidden], gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
-    c = f * c_prev + i * g
+    c = f * c_prev
+    c += i * g
     tanh_c = np.tanh(c)
     return o * tanh_c, c, (c_prev, gates, tanh_c, weight_hh)
 
@@ -60,11 +71,14 @@ def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, cache: tuple) -> tuple[np
     hidden = c_prev.shape[1]
     i, f, g, o = gates[:, :hidden], gates[:, hidden:2 * hidden], gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
     dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c reaches the loss through h = o * tanh(c) and through c_{t+1}
-    da = np.empty_like(gates)  # (N, 4*Dh)
-    da[:, :hidden] = dc * g * i * (1 - i)  # sigmoid' = s (1 - s)
-    da[:, hidden:2 * hidden] = dc * c_prev * f * (1 - f)
-    da[:, 2 * hidden:3 * hidden] = dc * i * (1 - g * g)  # tanh' = 1 - tanh^2
-    da[:, 3 * hidden:] = dh * tanh_c * o * (1 - o)
+    da = np.empty_like(gates)  # (N, 4*Dh): first the gradient of each gate's output
+    da[:, :hidden] = dc * g  # c = f * c_prev + i * g
+    da[:, hidden:2 * hidden] = dc * c_prev
+    da[:, 2 * hidden:3 * hidden] = dc * i
+    da[:, 3 * hidden:] = dh * tanh_c  # h = o * tanh(c)
+    slope = gates * (1 - gates)  # sigmoid' = s (1 - s) on the i, f, o blocks ...
+    slope[:, 2 * hidden:3 * hidden] = 1 - g * g  # ... and tanh' = 1 - tanh^2 on the g block
+    da *= slope  # then through the activations to the pre-activations
     return da, da @ weight_hh, dc * f
 
 
@@ -109,10 +123,12 @@ def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, weight_ih: np.nd
         out: (T, N, Dh) h at every step. h_n, c_n: (N, Dh) the last states. cache: for lstm_backward.
     """
     xw = project(x, weight_ih, bias_ih)  # (T, N, 4*Dh): every step's input projection in one matmul
+    if bias_hh is not None:
+        xw += bias_hh  # both biases are simply added: add b_hh once here instead of at every step
     out = np.empty(x.shape[:2] + h0.shape[1:], dtype=xw.dtype)  # (T, N, Dh)
     h, c, steps = h0, c0, []
     for t in range(x.shape[0]):
-        h, c, step = lstm_step_forward(xw[t], h, c, weight_hh, bias_hh)
+        h, c, step = lstm_step_forward(xw[t], h, c, weight_hh, None)
         out[t] = h
         steps.append(step)
     return out, h, c, (x, h0, out, weight_ih, bias_ih is not None, steps)

@@ -20,6 +20,16 @@ from dlcourse.nn.dropout import check_probability, dropout_backward, dropout_for
 from dlcourse.nn.module import Module, Parameter
 
 
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-a)) computed as (1 + tanh(a / 2)) / 2: the same function, stable for any a, and one fast
+    NumPy ufunc (tanh) instead of exp and a division. Returns a new array of a's shape and dtype."""
+    out = a * 0.5
+    np.tanh(out, out=out)
+    out += 1
+    out *= 0.5
+    return out
+
+
 def matmul_last(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b over the last axis of a, as ONE 2-D matrix product: (*, P) @ (P, Q) -> (*, Q)."""
     return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))  # (*, P) -> (prod(*), P)

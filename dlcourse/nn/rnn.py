@@ -100,10 +100,12 @@ def rnn_forward(x: np.ndarray, h0: np.ndarray, weight_ih: np.ndarray, weight_hh:
         out: (T, N, Dh) the hidden state at every step. h_n: (N, Dh) the last one. cache: for rnn_backward.
     """
     xw = project(x, weight_ih, bias_ih)  # (T, N, Dh): every step's input projection in one matmul
+    if bias_hh is not None:
+        xw += bias_hh  # both biases are simply added: add b_hh once here instead of at every step
     out = np.empty(xw.shape, dtype=xw.dtype)
     h, steps = h0, []
     for t in range(x.shape[0]):
-        h, step = rnn_step_forward(xw[t], h, weight_hh, bias_hh, nonlinearity)
+        h, step = rnn_step_forward(xw[t], h, weight_hh, None, nonlinearity)
         out[t] = h
         steps.append(step)
     return out, h, (x, h0, out, weight_ih, bias_ih is not None, steps)
