@@ -42,12 +42,13 @@ def rnn_pair(kind: str, sizes: tuple, dtype, rng: np.random.Generator) -> tuple[
     weights = [rng.uniform(-bound, bound, shape).astype(dtype)
                for shape in ((rows, features), (rows, hidden), (rows,), (rows,))]
     dout = rng.standard_normal((steps, batch, hidden)).astype(dtype)
-    module = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(features, hidden).to(torch.float64 if dtype == np.float64
-                                                                                       else torch.float32)
+    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
+    module = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(features, hidden).to(torch_dtype)
     with torch.no_grad():
         for param, value in zip(module.parameters(), weights, strict=True):
             param.copy_(torch.tensor(value))
-    x_t, h0_t, dout_t = torch.tensor(x, requires_grad=True), torch.tensor(h0[None], requires_grad=True), torch.tensor(dout)
+    x_t, h0_t = torch.tensor(x, requires_grad=True), torch.tensor(h0[None], requires_grad=True)
+    dout_t = torch.tensor(dout)
     inputs = [x_t, h0_t, *module.parameters()]
 
     if kind == "lstm":
