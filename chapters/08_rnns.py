@@ -227,10 +227,10 @@ axes[0].legend()
 plt.show()
 
 # %% [markdown]
-# The linear RNN follows $\rho^k$. With tanh the radius must exceed 1 just to keep the gradient from vanishing, and
-# beyond that the states saturate ($|h| \to 1$, $\tanh' \to 0$). Either way, an input 50 steps back hardly moves the
-# weights: the plain RNN cannot learn long-range dependencies by gradient descent. Section 7 shows it failing a task
-# that needs them.
+# The linear RNN follows $\rho^k$. With tanh every one of these curves falls, even at radius 1.2 (the printed
+# numbers): the factors $1 - h^2 < 1$ shrink the gradient at every step, and a larger radius pushes the states
+# towards $\pm 1$, where $\tanh' \to 0$. Either way, an input 50 steps back hardly moves the weights: the plain RNN
+# cannot learn long-range dependencies by gradient descent. Section 7 shows it failing a task that needs them.
 #
 # **Gradient clipping.** The opposite failure, an exploding gradient, makes a single step so long that training
 # jumps far off. Chapter 06 introduced the cure: rescale the whole gradient when its norm exceeds a threshold
@@ -635,7 +635,8 @@ for temperature in (0.5, 1.0, 1.5):
 # %% [markdown]
 # **Inside the LSTM.** Running the trained weights through `dlcourse`'s `lstm_forward` lets us look at what it stores
 # for the backward pass: the gates at every step. Below, the forget gate $f$ and the hidden state $h$ of 24 units
-# while the model reads a sentence. Some units switch at spaces or punctuation; a forget gate near 1 keeps its cell.
+# while the model reads a sentence. Where $f$ is near 1 (yellow) the unit keeps its cell from the step before; where
+# it drops, the unit forgets, and the characters on the axis show where that happens.
 
 # %%
 sentence = "It is a truth universally acknowledged, that a single man in possession of a good fortune."
