@@ -32,7 +32,8 @@ def gru_step_forward(xw: np.ndarray, h_prev: np.ndarray, weight_hh: np.ndarray, 
     hw = h_prev @ weight_hh.T  # (N, 3*Dh) the hidden projection, kept whole: n needs hw_n apart from xw_n
     if bias_hh is not None:
         hw += bias_hh
-    rz = sigmoid(xw[:, :2 * hidden] + hw[:, :2 * hidden])  # (N, 2*Dh): r and z side by side
+    rz = xw[:, :2 * hidden] + hw[:, :2 * hidden]  # (N, 2*Dh): r and z side by side
+    sigmoid(rz, out=rz)  # in place: a fresh array per operation costs more than the arithmetic at these sizes
     r, z = rz[:, :hidden], rz[:, hidden:]
     n = np.tanh(xw[:, 2 * hidden:] + r * hw[:, 2 * hidden:])
     h = n + z * (h_prev - n)  # = (1 - z) * n + z * h_prev

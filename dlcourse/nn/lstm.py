@@ -17,16 +17,20 @@ over the stored steps, then every weight gradient in one matmul).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from dlcourse.nn.recurrent import RNNBase, RNNCellBase, matmul_last, project, recurrent_weight_grads
 
 
-def _gate_constants(hidden: int, dtype) -> tuple[np.ndarray, np.ndarray]:
+@functools.lru_cache(maxsize=64)
+def _gate_constants(hidden: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
     """(scale, shift) of shape (4*Dh,) such that shift + scale * tanh(scale' * a) gives sigmoid on the i, f, o blocks
     and tanh on the g block: sigmoid(a) = 0.5 + 0.5 * tanh(a / 2), so one tanh call covers all four gates."""
     scale = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype=dtype), hidden)  # (4*Dh,)
     shift = np.repeat(np.array([0.5, 0.5, 0.0, 0.5], dtype=dtype), hidden)  # (4*Dh,)
+    scale.flags.writeable = shift.flags.writeable = False  # cached and shared between calls
     return scale, shift
 
 
@@ -42,7 +46,8 @@ def lstm_step_forward(xw: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, we
         h: (N, Dh). c: (N, Dh). cache: what lstm_step_backward needs.
     """
     hidden = h_prev.shape[1]
-    a = xw + h_prev @ weight_hh.T  # (N, 4*Dh) pre-activations of the four gates
+    a = h_prev @ weight_hh.T  # (N, 4*Dh) pre-activations of the four gates; in-place updates from here on, since
+    a += xw  # a fresh array per operation costs more than the arithmetic at these sizes
     if bias_hh is not None:
         a += bias_hh
     scale, shift = _gate_constants(hidden, a.dtype)
@@ -71,14 +76,13 @@ def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, cache: tuple) -> tuple[np
     hidden = c_prev.shape[1]
     i, f, g, o = gates[:, :hidden], gates[:, hidden:2 * hidden], gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
     dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c reaches the loss through h = o * tanh(c) and through c_{t+1}
-    da = np.empty_like(gates)  # (N, 4*Dh): first the gradient of each gate's output
-    da[:, :hidden] = dc * g  # c = f * c_prev + i * g
-    da[:, hidden:2 * hidden] = dc * c_prev
-    da[:, 2 * hidden:3 * hidden] = dc * i
-    da[:, 3 * hidden:] = dh * tanh_c  # h = o * tanh(c)
-    slope = gates * (1 - gates)  # sigmoid' = s (1 - s) on the i, f, o blocks ...
-    slope[:, 2 * hidden:3 * hidden] = 1 - g * g  # ... and tanh' = 1 - tanh^2 on the g block
-    da *= slope  # then through the activations to the pre-activations
+    da = 1 - gates  # (N, 4*Dh): first the activations' slopes, sigmoid' = s (1 - s) on the i, f, o blocks ...
+    da *= gates
+    da[:, 2 * hidden:3 * hidden] = 1 - g * g  # ... and tanh' = 1 - tanh^2 on the g block
+    da[:, :hidden] *= dc * g  # times each gate output's gradient: c = f * c_prev + i * g
+    da[:, hidden:2 * hidden] *= dc * c_prev
+    da[:, 2 * hidden:3 * hidden] *= dc * i
+    da[:, 3 * hidden:] *= dh * tanh_c  # h = o * tanh(c)
     return da, da @ weight_hh, dc * f
 
 

@@ -20,10 +20,10 @@ from dlcourse.nn.dropout import check_probability, dropout_backward, dropout_for
 from dlcourse.nn.module import Module, Parameter
 
 
-def sigmoid(a: np.ndarray) -> np.ndarray:
+def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """1 / (1 + exp(-a)) computed as (1 + tanh(a / 2)) / 2: the same function, stable for any a, and one fast
-    NumPy ufunc (tanh) instead of exp and a division. Returns a new array of a's shape and dtype."""
-    out = a * 0.5
+    NumPy ufunc (tanh) instead of exp and a division. Writes into ``out`` (may be ``a`` itself) or a new array."""
+    out = np.multiply(a, 0.5, out=out)
     np.tanh(out, out=out)
     out += 1
     out *= 0.5
