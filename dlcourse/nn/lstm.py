@@ -35,18 +35,20 @@ def _gate_constants(hidden: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarra
 
 
 def lstm_step_forward(xw: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, weight_hh: np.ndarray,
-                      bias_hh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, tuple]:
+                      bias_hh: np.ndarray | None, *, out: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray, tuple]:
     """One LSTM step given the input projection.
 
     Args:
         xw: (N, 4*Dh) the input's projection x W_ih^T + b_ih, blocks i, f, g, o.
         h_prev: (N, Dh). c_prev: (N, Dh).
         weight_hh: (4*Dh, Dh). bias_hh: (4*Dh,) or None.
+        out: (N, 4*Dh) array to hold the gates, or None for a new one (lstm_forward passes slices of one array).
     Returns:
         h: (N, Dh). c: (N, Dh). cache: what lstm_step_backward needs.
     """
     hidden = h_prev.shape[1]
-    a = h_prev @ weight_hh.T  # (N, 4*Dh) pre-activations of the four gates; in-place updates from here on, since
+    a = np.matmul(h_prev, weight_hh.T, out=out)  # (N, 4*Dh) pre-activations; in-place updates from here on, since
     a += xw  # a fresh array per operation costs more than the arithmetic at these sizes
     if bias_hh is not None:
         a += bias_hh
@@ -62,12 +64,13 @@ def lstm_step_forward(xw: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, we
     return o * tanh_c, c, (c_prev, gates, tanh_c, weight_hh)
 
 
-def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, cache: tuple, *, out: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of lstm_step_forward.
 
     Args:
         dh: (N, Dh) gradient with respect to h. dc: (N, Dh) gradient with respect to c from later steps.
-        cache: from lstm_step_forward.
+        cache: from lstm_step_forward. out: (N, 4*Dh) array to hold da, or None for a new one.
     Returns:
         da: (N, 4*Dh) gradient of the gate pre-activations (= of xw, and of h_prev W_hh^T + b_hh).
         dh_prev: (N, Dh) = da W_hh. dc_prev: (N, Dh) = dc_total * f, the additive cell path.
@@ -76,7 +79,8 @@ def lstm_step_backward(dh: np.ndarray, dc: np.ndarray, cache: tuple) -> tuple[np
     hidden = c_prev.shape[1]
     i, f, g, o = gates[:, :hidden], gates[:, hidden:2 * hidden], gates[:, 2 * hidden:3 * hidden], gates[:, 3 * hidden:]
     dc = dc + dh * o * (1 - tanh_c * tanh_c)  # c reaches the loss through h = o * tanh(c) and through c_{t+1}
-    da = 1 - gates  # (N, 4*Dh): first the activations' slopes, sigmoid' = s (1 - s) on the i, f, o blocks ...
+    # da, (N, 4*Dh): first the activations' slopes, sigmoid' = s (1 - s) on the i, f, o blocks ...
+    da = np.subtract(1, gates, out=out)
     da *= gates
     da[:, 2 * hidden:3 * hidden] = 1 - g * g  # ... and tanh' = 1 - tanh^2 on the g block
     da[:, :hidden] *= dc * g  # times each gate output's gradient: c = f * c_prev + i * g
@@ -130,9 +134,10 @@ def lstm_forward(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, weight_ih: np.nd
     if bias_hh is not None:
         xw += bias_hh  # both biases are simply added: add b_hh once here instead of at every step
     out = np.empty(x.shape[:2] + h0.shape[1:], dtype=xw.dtype)  # (T, N, Dh)
+    gates = np.empty_like(xw)  # (T, N, 4*Dh): each step writes its gates into its slice
     h, c, steps = h0, c0, []
     for t in range(x.shape[0]):
-        h, c, step = lstm_step_forward(xw[t], h, c, weight_hh, None)
+        h, c, step = lstm_step_forward(xw[t], h, c, weight_hh, None, out=gates[t])
         out[t] = h
         steps.append(step)
     return out, h, c, (x, h0, out, weight_ih, bias_ih is not None, steps)
@@ -154,7 +159,7 @@ def lstm_backward(dout: np.ndarray, dh_n: np.ndarray | None, dc_n: np.ndarray | 
     dh = np.zeros_like(h0) if dh_n is None else dh_n
     dc = np.zeros_like(h0) if dc_n is None else dc_n
     for t in reversed(range(len(steps))):
-        da[t], dh, dc = lstm_step_backward(dout[t] + dh, dc, steps[t])
+        _, dh, dc = lstm_step_backward(dout[t] + dh, dc, steps[t], out=da[t])
     h_prev = np.concatenate([h0[None], out[:-1]])  # (T, N, Dh): the state each step read
     return (matmul_last(da, weight_ih), dh, dc) + recurrent_weight_grads(da, x, da, h_prev, has_bias)
 
