@@ -664,11 +664,12 @@ plt.show()
 # A network trained to predict $x_{t+1}$ from the true $x_1, \dots, x_t$ is trained with *teacher forcing*: it always
 # reads the real past. To forecast many steps ahead it must instead *run free*, reading its own predictions, so its
 # errors feed back in. Noisy sine waves of random period, phase and amplitude: train an LSTM on one-step-ahead
-# prediction, then compare the two modes on new waves (against the clean wave, the best any forecast can do).
+# prediction, then compare the two modes on 200 new validation waves (against the clean wave, the best any forecast
+# can do).
 
 # %%
 wave_train, _ = make_sine_waves(512, 80, noise=0.1, rng=rng)
-wave_test, wave_test_clean = make_sine_waves(200, 80, noise=0.1, rng=rng)
+wave_val, wave_val_clean = make_sine_waves(200, 80, noise=0.1, rng=rng)
 torch.manual_seed(0)
 forecaster = LastStepRegressor("LSTM", 1, 32).to(device)  # reuse its parts: rnn, then head at every step
 
@@ -695,17 +696,17 @@ print(f"training MSE (one step ahead, noisy targets) after 250 steps: {loss.item
 # %%
 warmup, horizon = 40, 40
 with torch.no_grad():
-    x_test = torch.tensor(wave_test[:, :, None], device=device)
-    teacher, _ = predict_next(forecaster, x_test[:, :-1])  # reads the true past at every step
+    x_val = torch.tensor(wave_val[:, :, None], device=device)
+    teacher, _ = predict_next(forecaster, x_val[:, :-1])  # reads the true past at every step
     teacher = teacher[:, warmup - 1:warmup - 1 + horizon].cpu().numpy()  # predictions of steps warmup..+horizon
-    prediction, state = predict_next(forecaster, x_test[:, :warmup])
+    prediction, state = predict_next(forecaster, x_val[:, :warmup])
     last, free = prediction[:, -1:], []
     for _ in range(horizon):  # free running: feed each prediction back as the next input
         free.append(last)
         prediction, state = predict_next(forecaster, last[:, :, None], state)
         last = prediction[:, -1:]
     free = torch.cat(free, dim=1).cpu().numpy()
-truth = wave_test_clean[:, warmup:warmup + horizon]
+truth = wave_val_clean[:, warmup:warmup + horizon]
 teacher_error = ((teacher - truth) ** 2).mean(axis=0)
 free_error = ((free - truth) ** 2).mean(axis=0)
 print(f"MSE against the clean wave, averaged over {horizon} steps: teacher forcing {teacher_error.mean():.4f}, "
@@ -715,7 +716,7 @@ print(f"free running: MSE {free_error[0]:.4f} one step ahead, {free_error[-1]:.4
 # %%
 fig, (ax_wave, ax_err) = plt.subplots(1, 2, figsize=(12, 3.8))
 ahead = np.arange(warmup, warmup + horizon)
-ax_wave.plot(wave_test[0], ".", color="gray", label="noisy input")
+ax_wave.plot(wave_val[0], ".", color="gray", label="noisy input")
 ax_wave.plot(ahead, truth[0], color="black", label="clean wave")
 ax_wave.plot(ahead, teacher[0], color="C0", label="teacher forcing (one step ahead)")
 ax_wave.plot(ahead, free[0], color="C3", label="free running")
@@ -725,7 +726,7 @@ ax_wave.legend(fontsize=8)
 ax_err.plot(np.arange(1, horizon + 1), teacher_error, label="teacher forcing")
 ax_err.plot(np.arange(1, horizon + 1), free_error, color="C3", label="free running")
 ax_err.set_xlabel("steps after the warm-up")
-ax_err.set_ylabel("MSE vs clean wave (200 test waves)")
+ax_err.set_ylabel("MSE vs clean wave (200 held-out waves)")
 ax_err.legend()
 plt.show()
 
