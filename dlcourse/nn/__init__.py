@@ -13,10 +13,13 @@ from dlcourse.nn.conv_transpose import ConvTranspose2d
 from dlcourse.nn.dropout import Dropout
 from dlcourse.nn.embedding import Embedding
 from dlcourse.nn.gpt import GPT, GPTConfig
+from dlcourse.nn.gru import GRU, GRUCell
 from dlcourse.nn.linear import Linear
 from dlcourse.nn.losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
+from dlcourse.nn.lstm import LSTM, LSTMCell
 from dlcourse.nn.module import Flatten, Module, Parameter, Sequential
 from dlcourse.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from dlcourse.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from dlcourse.nn.regularization import l1_penalty, l2_penalty
+from dlcourse.nn.rnn import RNN, RNNCell
 from dlcourse.nn.transformer import LearnedPositionalEncoding, SinusoidalPositionalEncoding, TransformerEncoderLayer

@@ -39,6 +39,14 @@ from dlcourse.nn.conv import (  # noqa: F401,E501
 from dlcourse.nn.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward  # noqa: F401
 from dlcourse.nn.dropout import dropout_backward, dropout_forward, dropout_mask  # noqa: F401
 from dlcourse.nn.embedding import embedding_backward, embedding_forward  # noqa: F401
+from dlcourse.nn.gru import (  # noqa: F401
+    gru_backward,
+    gru_cell_backward,
+    gru_cell_forward,
+    gru_forward,
+    gru_step_backward,
+    gru_step_forward,
+)
 from dlcourse.nn.linear import linear_backward, linear_forward  # noqa: F401
 from dlcourse.nn.losses import (  # noqa: F401
     binary_cross_entropy_backward,
@@ -52,6 +60,14 @@ from dlcourse.nn.losses import (  # noqa: F401
     mse_loss_backward,
     mse_loss_forward,
 )
+from dlcourse.nn.lstm import (  # noqa: F401
+    lstm_backward,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
 from dlcourse.nn.normalization import batch_norm_backward, batch_norm_forward, layer_norm_backward, layer_norm_forward  # noqa: F401,E501
 from dlcourse.nn.pooling import (  # noqa: F401,E501
     adaptive_avg_pool2d_backward,
@@ -62,6 +78,14 @@ from dlcourse.nn.pooling import (  # noqa: F401,E501
     max_pool2d_backward_naive,
     max_pool2d_forward,
     max_pool2d_forward_naive,
+)
+from dlcourse.nn.rnn import (  # noqa: F401
+    rnn_backward,
+    rnn_cell_backward,
+    rnn_cell_forward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
 )
 from dlcourse.nn.transformer import sinusoidal_positional_encoding  # noqa: F401
 from dlcourse.nn.vae import (  # noqa: F401
