@@ -11,7 +11,7 @@
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false} dlcourse={"forbid": ["torch", "dlcourse.distributed", "dlcourse.monitoring", "scipy.stats"]}
 import numpy as np
 
-from dlcourse.grading import expect_close, expect_equal, expect_true
+from dlcourse.grading import expect_close, expect_equal
 
 # %% [markdown]
 # ## 1. Averaging the workers' gradients (2 points)
@@ -35,7 +35,7 @@ def average_gradients(worker_grads, shard_sizes):
 
 # %% nbgrader={"grade": true, "grade_id": "average_gradients_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_equal, expect_true
+from dlcourse.grading import expect_close, expect_equal
 
 # Two workers with equal shards: the plain average. Shards of 3 and 1 examples: (3 * 4 + 1 * 0) / 4 = 3.
 got = average_gradients([[np.array([1.0, 2.0])], [np.array([3.0, 4.0])]], [5, 5])
@@ -74,7 +74,7 @@ def shard_indices(n_samples, world_size, rank):
 
 # %% nbgrader={"grade": true, "grade_id": "shard_indices_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_equal, expect_true
+from dlcourse.grading import expect_close, expect_equal
 
 expect_equal(shard_indices(10, 4, 0), [0, 1, 2], name="shard 0 of 10 over 4")
 expect_equal(shard_indices(10, 4, 3), [8, 9], name="shard 3 of 10 over 4")
@@ -109,7 +109,7 @@ def ring_chunk(rank, step, world_size, phase):
 
 # %% nbgrader={"grade": true, "grade_id": "ring_chunk_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_equal, expect_true
+from dlcourse.grading import expect_close, expect_equal
 
 # Four workers: at step 1 of the reduce-scatter worker 0 sends chunk (0 - 1) mod 4 = 3.
 expect_equal(ring_chunk(0, 0, 4, "reduce-scatter"), 0, name="worker 0, step 0, reduce-scatter")
@@ -158,7 +158,7 @@ def ring_allreduce(arrays):
 
 # %% nbgrader={"grade": true, "grade_id": "ring_allreduce_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_equal, expect_true
+from dlcourse.grading import expect_close, expect_equal
 
 # Two workers holding [1, 2] and [10, 20]: both end with [11, 22].
 got = ring_allreduce([np.array([1.0, 2.0]), np.array([10.0, 20.0])])
@@ -195,7 +195,7 @@ def ring_allreduce_time(n_bytes, world_size, alpha, beta):
 
 # %% nbgrader={"grade": true, "grade_id": "ring_allreduce_time_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_equal, expect_true
+from dlcourse.grading import expect_close, expect_equal
 
 # One worker sends nothing; 4 workers, 400 MB at 1 GB/s, no latency: 6 messages of 100 MB, 0.6 s.
 expect_close(ring_allreduce_time(1e6, 1, 1e-5, 1e9), 0.0, name="one worker")
