@@ -155,7 +155,7 @@ def make_mlp(sizes, rng):
 
 critic = make_mlp([1, 16, 16, 1], rng)
 critic_opt = optim.Adam(critic.parameters(), lr=1e-2)
-for step in range(400):
+for _ in range(400):
     both = np.concatenate([1.0 + 0.5 * rng.standard_normal((128, 1)), -1.0 + rng.standard_normal((128, 1))])
     logits = critic(both)  # (256, 1): the first 128 real, the rest generated
     loss, cache = discriminator_loss_forward(logits[:128], logits[128:])
@@ -571,7 +571,7 @@ def train_image_gan(n_classes, seed, num_steps=image_steps, batch=64, lr=2e-3):
     X, y = torch.tensor(X_train, device=device), torch.tensor(y_train, device=device)
     ones, zeros = torch.ones(batch, device=device), torch.zeros(batch, device=device)
     history = []
-    for step in range(num_steps):
+    for _ in range(num_steps):
         index = torch.tensor(batch_rng.integers(0, len(X), batch), device=device)
         z = torch.randn(batch, latent_img, device=device)
         y_fake = torch.randint(0, 10, (batch,), device=device)
