@@ -279,8 +279,9 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
 import numpy as np
 from dlcourse.grading import expect_close, expect_equal, expect_true
 
-# One dimension, N(1, 2^2) against N(4, 0.5^2): (1 - 4)^2 + (2 - 0.5)^2 = 9 + 2.25 (standard deviations, not variances).
-expect_close(frechet_distance(np.array([1.0]), np.array([[4.0]]), np.array([4.0]), np.array([[0.25]])), 11.25,
+# One dimension, N(1, 3^2) against N(4, 1^2): (1 - 4)^2 + (3 - 1)^2 = 9 + 4 (standard deviations, not variances:
+# the trace term is 9 + 1 - 2 sqrt(9 * 1)).
+expect_close(frechet_distance(np.array([1.0]), np.array([[9.0]]), np.array([4.0]), np.array([[1.0]])), 13.0,
              name="FD in one dimension")
 # The same Gaussian twice is at distance 0.
 expect_close(frechet_distance(np.zeros(2), np.eye(2), np.zeros(2), np.eye(2)), 0.0, name="FD of identical Gaussians",
