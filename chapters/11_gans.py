@@ -213,7 +213,7 @@ for d in (0.01, 0.5, 0.99):
           f"non-saturating {non_saturating_generator_loss_backward(1.0, (s,))[0]:+.3f}")
 
 # %% [markdown]
-# At $D(G(z)) = 0.01$ the minimax gradient is a hundredth of the non-saturating one (printed above). From here on the
+# At $D(G(z)) = 0.01$ the minimax gradient is about a hundredth of the non-saturating one (printed above). From here on the
 # generator uses the non-saturating loss, as nearly every GAN does.
 #
 # ## 4. A GAN in NumPy, on a ring of 8 Gaussians
@@ -237,9 +237,9 @@ plt.show()
 # Both players are MLPs from `dlcourse.nn`: the generator maps $d_z = 2$ noise numbers through two hidden layers of
 # 32 ReLU units to a point; the discriminator maps a point through the same shape to one logit. Both use Adam
 # (chapter 05) with $\beta_1 = 0.5$, the usual choice for GANs: less momentum, because the target (the other
-# player) keeps moving. The generator's learning rate is four times the discriminator's: a fast generator against a
-# slow discriminator is the setting in which GANs are known to collapse (Metz et al., 2017, used ten times), so
-# section 6 can show the failure and a remedy in a short run. One of the "what to try" cells uses equal rates.
+# player) keeps moving. The generator's learning rate is four times the discriminator's: against a slow
+# discriminator a fast generator is prone to collapse (the run below shows it), and that lets section 6 show the failure
+# and a remedy in a short run. One of the "what to try" cells uses equal rates.
 #
 # One update has two steps, and the second is the heart of the method:
 #
@@ -451,7 +451,7 @@ plt.show()
 
 # %% [markdown]
 # Packing turns a collapsed generator into one that spreads over the ring and covers most modes, on every seed
-# (the printed means). Its samples are not yet sharp: the high-quality share is far below the real data's 98.9%,
+# (the printed means). Its samples are not yet sharp: the high-quality share is far below the real data's (printed),
 # because 2,000 steps at these learning rates leave the points smeared along the circle between the modes. Collapse
 # is a failure of *variety*; quality is a separate axis, and a good evaluation reports both.
 #
