@@ -144,7 +144,7 @@ for N, D, Dh in [(4, 2, 5), (1, 3, 8), (16, 2, 32)]:
 #    $\partial L_G/\partial\,\text{fake}$ flows back to $A$ and $c$; $A \leftarrow A - \text{lr}\,\partial L_G/\partial A$,
 #    $c \leftarrow c - \text{lr}\,\partial L_G/\partial c$. The discriminator does not change in this step.
 #
-# Return the new `(A, c, w, b)` without changing the arrays you were given (make new ones).
+# Return the new `(A, c, w, b)`.
 
 # %% nbgrader={"grade": false, "grade_id": "alternating_update", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def alternating_update(x_real, z, A, c, w, b, lr):
@@ -183,10 +183,7 @@ rng = np.random.default_rng(1103)
 for N_r, N_f, d_z, lr in [(8, 6, 3, 0.1), (1, 1, 1, 0.5), (32, 32, 2, 0.05)]:
     x_real, z = rng.normal(loc=2.0, size=(N_r, 2)), rng.normal(size=(N_f, d_z))
     A, c, w, b = rng.normal(size=(2, d_z)), rng.normal(size=2), rng.normal(size=2), float(rng.normal())
-    originals = [A.copy(), c.copy(), w.copy()]
-    got = alternating_update(x_real, z, A, c, w, b, lr)
-    expect_true(all(np.array_equal(o, a) for o, a in zip(originals, (A, c, w), strict=True)),
-                "alternating_update changed the arrays it was given: return new arrays instead")
+    got = alternating_update(x_real.copy(), z.copy(), A.copy(), c.copy(), w.copy(), b, lr)
     # the same update in torch: autograd and torch.optim.SGD, with fake.detach() in the discriminator step
     tA, tc, tw, tb = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (A, c, w, b))
     opt_D, opt_G = torch.optim.SGD([tw, tb], lr=lr), torch.optim.SGD([tA, tc], lr=lr)
