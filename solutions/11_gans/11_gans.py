@@ -138,7 +138,7 @@ for N, D, Dh in [(4, 2, 5), (1, 3, 8), (16, 2, 32)]:
 # (N_f, d_z) and a learning rate, do one update with plain gradient descent, in this order:
 #
 # 1. `fake = G(z)` with the current $A, c$;
-# 2. **discriminator step**: $L_D$ of section 1 on $s(\text{x\_real})$ and $s(\text{fake})$ (fake is a constant
+# 2. **discriminator step**: $L_D$ of section 1 on $s(x_{\text{real}})$ and $s(\text{fake})$ (fake is a constant
 #    here); $w \leftarrow w - \text{lr}\,\partial L_D/\partial w$, $b \leftarrow b - \text{lr}\,\partial L_D/\partial b$;
 # 3. **generator step**: the non-saturating $L_G$ on the *same* `fake`, scored by the *updated* discriminator;
 #    $\partial L_G/\partial\,\text{fake}$ flows back to $A$ and $c$; $A \leftarrow A - \text{lr}\,\partial L_G/\partial A$,
