@@ -19,6 +19,8 @@ covariances carry sampling noise. That real-vs-real value is the floor against w
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.linalg
 
@@ -45,6 +47,17 @@ def gaussian_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return features.mean(axis=0), centred.T @ centred / (len(features) - 1)  # (D, N) @ (N, D) -> (D, D)
 
 
+def _sqrtm_or_none(matrix: np.ndarray) -> np.ndarray | None:
+    """scipy.linalg.sqrtm of a (D, D) matrix, or None when it is singular (SciPy warns) or the root is not finite."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+        try:
+            root = scipy.linalg.sqrtm(matrix)
+        except scipy.linalg.LinAlgWarning:
+            return None
+    return root if np.all(np.isfinite(root)) else None
+
+
 def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray, *,
                      eps: float = 1e-6) -> float:
     """The squared Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2).
@@ -65,8 +78,8 @@ def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma
         if value.shape != shape:
             raise ValueError(f"frechet_distance: expected {name} of shape {shape} (D = {D} from mu1), got "
                              f"shape {value.shape}")
-    root = scipy.linalg.sqrtm(sigma1 @ sigma2)
-    if not np.all(np.isfinite(root)):  # singular: shift both covariances a little, as a small regulariser
+    root = _sqrtm_or_none(sigma1 @ sigma2)
+    if root is None:  # singular (e.g. a collapsed generator's features): shift both covariances a little
         shift = eps * np.eye(D)
         root = scipy.linalg.sqrtm((sigma1 + shift) @ (sigma2 + shift))
     if np.iscomplexobj(root):
