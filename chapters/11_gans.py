@@ -660,9 +660,13 @@ draw_digit(7)
 # $$\mathrm{FD} = \lVert \mu_r - \mu_g \rVert^2 + \operatorname{tr}\big(\Sigma_r + \Sigma_g - 2\,(\Sigma_r\Sigma_g)^{1/2}\big).$$
 # The first term asks whether the generated features sit where the real ones do, the second whether they spread
 # the same way; a collapsed generator has a small $\Sigma_g$ and pays in the second term. $(\Sigma_r\Sigma_g)^{1/2}$
-# is a *matrix* square root $R$ with $R R = \Sigma_r \Sigma_g$; in one dimension the formula is
-# $(m_r - m_g)^2 + (s_r - s_g)^2$ with standard deviations $s$. `dlcourse.gan.frechet_distance` is the formula in
-# NumPy, with the root from `scipy.linalg.sqrtm`:
+# is a *matrix* square root $R$ with $R R = \Sigma_r \Sigma_g$. In one dimension, with variances $s_r^2, s_g^2$,
+# the trace term is $s_r^2 + s_g^2 - 2\sqrt{s_r^2 s_g^2} = (s_r - s_g)^2$, so
+# $\mathrm{FD} = (m_r - m_g)^2 + (s_r - s_g)^2$. In $D$ dimensions only the trace of the root is needed: the product
+# $\Sigma_r\Sigma_g$ has the same eigenvalues $\lambda_i$ as the symmetric $\Sigma_r^{1/2}\Sigma_g\Sigma_r^{1/2}$
+# (they are similar matrices), so the $\lambda_i$ are real and $\geq 0$ and $\operatorname{tr}(\Sigma_r\Sigma_g)^{1/2} =
+# \sum_i \sqrt{\lambda_i}$. `dlcourse.gan.frechet_distance` is the formula in NumPy, with the root from
+# `scipy.linalg.sqrtm`:
 
 # %%
 show_code(frechet_distance)
