@@ -6,6 +6,13 @@ from dlcourse.data.augment import add_noise, random_flip, random_shift, shift_im
 from dlcourse.data.digits import load_digits
 from dlcourse.data.images import load_digit_images, resize_images
 from dlcourse.data.loader import ArrayDataset, DataLoader
+from dlcourse.data.mixtures import (
+    grid_centers,
+    make_grid_of_gaussians,
+    make_ring_of_gaussians,
+    ring_centers,
+    sample_mixture,
+)
 from dlcourse.data.preprocessing import Standardizer, one_hot, standardize, train_val_test_split
 from dlcourse.data.readers import load_cifar10, load_mnist, read_idx
 from dlcourse.data.sequences import (

@@ -2,6 +2,7 @@
 
 from dlcourse.widgets.activations import activation_explorer
 from dlcourse.widgets.convolution import convolution_explorer
+from dlcourse.widgets.gan_training import gan_training_explorer
 from dlcourse.widgets.gradient_flow import gradient_flow_explorer
 from dlcourse.widgets.latent import latent_explorer
 from dlcourse.widgets.learning_rate import learning_rate_explorer
