@@ -40,7 +40,7 @@ device = dlcourse.torch.device()
 # |---|---|---|---|
 # | **Artificial intelligence** | programs that do things we call intelligent when people do them | anything: hand-written rules, search, logic, learning | a chess engine searching moves; a rule-based spam filter |
 # | **Machine learning** | AI whose behaviour is *fitted to data* rather than written down | a model with parameters, tuned to minimise an error on examples | logistic regression on word counts; a decision tree |
-# | **Deep learning** | machine learning with *many layers* of simple units (neurons), trained end to end by gradient descent | the layers learn their own features from raw input (pixels, characters, audio) | a convolutional network reading digits; a Transformer writing text |
+# | **Deep learning** | machine learning with *many layers* of simple units (neurons), trained end to end by gradient descent (section 6) | the layers learn their own features from raw input (pixels, characters, audio) | a convolutional network reading digits; a Transformer writing text |
 #
 # In this course every model is a deep-learning model, but the vocabulary of machine learning (training set,
 # loss, overfitting, validation) carries over unchanged.
@@ -139,6 +139,7 @@ plt.show()
 # record $(w, b)$ after every update to watch the boundary move.
 
 # %%
+# 60 points scattered (std 0.6) around two centres; label 0 around the first, 1 around the second
 X_sep, y_sep = make_blobs(60, centers=np.array([[-1.0, -1.0], [1.0, 1.0]]), noise=0.6, rng=rng)
 y_pm = 2 * y_sep - 1  # {0, 1} -> {-1, +1}
 
@@ -383,8 +384,9 @@ print([name for name, _ in model.named_parameters()] == [name for name, _ in tor
 # layers, last to first, adding each parameter's gradient to its `.grad`. In PyTorch, `loss.backward()` does both
 # at once: PyTorch recorded every operation during the forward pass (this is *autograd*) and replays them backwards.
 # How either computes the gradients is the subject of chapter 04 (backpropagation); here we use them.
-# `optimizer.step()` then applies $\theta \leftarrow \theta - \eta \nabla L$ to every parameter. Both loaders
-# shuffle with generators seeded alike, so both models see the same batches in the same order.
+# `optimizer.step()` then applies $\theta \leftarrow \theta - \eta \nabla L$ to every parameter. A `DataLoader` cuts
+# `(X, y)` into mini-batches of `batch_size` rows, in a new random order every epoch; both loaders shuffle with
+# generators seeded alike, so both models see the same batches in the same order.
 
 # %%
 lr, num_epochs, batch_size = 1.0, 60, 32
