@@ -224,7 +224,8 @@ print("max |dZ - finite differences|:", np.abs(dZ - numerical_gradient(lambda: c
 #
 # 1,797 images of 8x8 pixels, ten classes. We keep 25% as a test set that no training decision sees, and 15% for
 # validation; the split is stratified (every digit in the same proportion in each part), and the pixels are
-# standardised with statistics of the training part only.
+# standardised: each pixel is shifted and scaled to mean 0 and standard deviation 1, with the mean and standard
+# deviation of the training part only (chapter 06 explains why both matter).
 
 # %%
 X, y = load_digits()

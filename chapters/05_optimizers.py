@@ -544,7 +544,8 @@ learning_rate_explorer()
 # `Linear(64, 64) → ReLU → Linear(64, 10)` trained with cross-entropy for 15 epochs in mini-batches of 64. Every
 # optimizer starts from the **same initial weights** and sees the **same batches in the same order**, so the
 # optimizer is the only difference. Learning rates are common choices for each (SGD needs a much larger one than
-# the adaptive methods, whose steps are about $\eta$ in size).
+# the adaptive methods, whose steps are about $\eta$ in size), not tuned as in the race: this compares typical
+# settings, not each optimizer at its best.
 
 # %%
 X, y = load_digits()
