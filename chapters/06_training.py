@@ -1026,9 +1026,10 @@ for norm in ["none", "BatchNorm"]:
     print(f"{'':>9}  ||dW|| / ||W|| per layer  " + " ".join(f"{r:.0e}" for r in ratios))
 
 # %% [markdown]
-# Without normalisation the activations shrink by a constant factor per layer and the first layers' gradients are
-# orders of magnitude smaller, relative to their weights, than the last layer's: exactly the slow start of section
-# 3. With batch norm every layer's output has a spread near 1 and the gradient ratios are of one size.
+# Without normalisation the activations shrink over the first layers to a small spread that the later layers keep,
+# and the gradient ratios are about two orders of magnitude smaller than with batch norm, smallest in the first
+# layers: one step barely changes the network, which is the slow start of section 3. With batch norm every layer's
+# output keeps the same spread and the gradient ratios are of one size from the first layer to the last.
 #
 # ## 7. The best model, in NumPy and in PyTorch
 #
