@@ -180,6 +180,8 @@ plt.show()
 # $C$ channels and a $k \times k$ kernel each column has $C k^2$ entries, one column per output pixel. The filters,
 # flattened to the rows of an $M \times C k^2$ matrix, then multiply all columns at once:
 # $$Y = W_{\text{flat}}\; \operatorname{im2col}(x), \qquad (M \times Ck^2)\,(Ck^2 \times H_{\text{out}}W_{\text{out}}).$$
+# Neighbouring windows overlap, so each pixel is copied into up to $k^2$ columns: the matrix is up to $k^2$ times
+# larger than the image, memory traded for speed.
 # The picture: a 4×4 input with pixels numbered 0 to 15, a 3×3 kernel, so 2×2 outputs and 4 columns of 9 entries.
 # Output pixel (0, 1) reads the framed window, which becomes column 1.
 
