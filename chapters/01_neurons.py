@@ -310,17 +310,16 @@ def grad_1d(theta):
     return 2 * theta
 
 
-theta_grid = np.linspace(-2.2, 2.2, 200)
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), constrained_layout=True)
 for ax, step_size in zip(axes, [0.1, 0.4, 1.05], strict=True):
     thetas = [2.0]  # the starting point
     for _ in range(8):
         thetas.append(thetas[-1] - step_size * grad_1d(thetas[-1]))  # the gradient-descent update
     thetas = np.array(thetas)
+    reach = 1.1 * np.abs(thetas).max()  # wide enough to show every step, also when the walk diverges
+    theta_grid = np.linspace(-reach, reach, 200)
     ax.plot(theta_grid, loss_1d(theta_grid), "k", lw=1)
     ax.plot(thetas, loss_1d(thetas), "o-", color="C3", ms=4)
-    ax.set_xlim(-2.2, 2.2)
-    ax.set_ylim(0, 5)
     ax.set_xlabel(r"$\theta$")
     ax.set_title(rf"$\eta$ = {step_size}: $\theta_8$ = {thetas[-1]:.3f}")
 axes[0].set_ylabel(r"$L(\theta) = \theta^2$")
