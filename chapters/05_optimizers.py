@@ -48,10 +48,12 @@ device = dlcourse.torch.device()
 # $A_{ik} = A_{ki}$. So one step is $w \leftarrow w - \eta A w = (I - \eta A)\, w$.
 #
 # An *eigenvector* of $A$ is a direction $u$ that $A$ only stretches, $Au = \lambda u$; the number $\lambda$ is its
-# *eigenvalue*. A symmetric $A$ has perpendicular eigenvectors $u_1, u_2$, so we can write $w = c_1 u_1 + c_2 u_2$,
+# *eigenvalue*. A symmetric $A$ has perpendicular eigenvectors $u_1, u_2$ (take them of length 1), so we can write
+# $w = c_1 u_1 + c_2 u_2$,
 # and then $(I - \eta A) w = c_1 (1 - \eta\lambda_1) u_1 + c_2 (1 - \eta\lambda_2) u_2$: each step multiplies the
-# distance to the minimum along $u_k$ by $1 - \eta\lambda_k$. Along $u_k$ the loss is the parabola
-# $\tfrac12 \lambda_k c_k^2$, so $\lambda_k$ is the *curvature* in that direction. So the steps
+# distance to the minimum along $u_k$ by $1 - \eta\lambda_k$. The loss splits the same way,
+# $L(w) = \tfrac12 (\lambda_1 c_1^2 + \lambda_2 c_2^2)$: along $u_k$ it is a parabola with second derivative
+# $\lambda_k$, so $\lambda_k$ is the *curvature* in that direction. So the steps
 #
 # - converge only if $|1 - \eta\lambda| < 1$ for every $\lambda$, i.e. $\eta < 2/\lambda_{\max}$: the *steepest*
 #   direction sets the largest usable learning rate;
@@ -72,6 +74,7 @@ device = dlcourse.torch.device()
 # bowl and the loop, so that nothing is hidden:
 
 # %%
+print(inspect.getsource(surfaces_module._bowl_matrix))
 print(inspect.getsource(surfaces_module.bowl))
 print(inspect.getsource(surfaces_module.bowl_grad))
 print(inspect.getsource(Trajectory))
