@@ -6,12 +6,14 @@
 #
 # **The idea.** An artificial neuron takes a weighted sum of its inputs, adds a bias and passes the result through
 # an activation function. One neuron draws one straight line through its input space, and Rosenblatt's perceptron
-# rule (1958) finds such a line whenever one exists. XOR has no such line, so a single neuron cannot learn it; two
-# layers of neurons can. That observation is the whole reason networks are *deep*.
+# rule (1958) finds such a line whenever one exists. XOR has no such line, so a single neuron cannot learn it; a
+# network with one *hidden layer* of neurons between input and output can. That observation is the reason networks
+# have hidden layers at all (why *many* hidden layers help is a later story).
 #
 # Plan: where deep learning sits inside AI, the neuron and its math, the perceptron learning rule watched step by
-# step, XOR defeating it, a two-layer network solving XOR by hand and then by training, and finally the same
-# network trained in NumPy (`dlcourse`) and in PyTorch from the same initial weights, giving the same losses.
+# step, XOR defeating it, a two-layer network solving XOR by hand, gradient descent (the method that trains every
+# network in this course), and finally the XOR network trained in NumPy (`dlcourse`) and in PyTorch from the same
+# initial weights, giving the same losses.
 
 # %%
 import matplotlib.pyplot as plt
@@ -38,7 +40,7 @@ device = dlcourse.torch.device()
 # |---|---|---|---|
 # | **Artificial intelligence** | programs that do things we call intelligent when people do them | anything: hand-written rules, search, logic, learning | a chess engine searching moves; a rule-based spam filter |
 # | **Machine learning** | AI whose behaviour is *fitted to data* rather than written down | a model with parameters, tuned to minimise an error on examples | logistic regression on word counts; a decision tree |
-# | **Deep learning** | machine learning with *many layers* of simple units (neurons), trained end to end by gradient descent | the layers learn their own features from raw input (pixels, characters, audio) | a convolutional network reading digits; a Transformer writing text |
+# | **Deep learning** | machine learning with *many layers* of simple units (neurons), trained end to end by gradient descent (section 6) | the layers learn their own features from raw input (pixels, characters, audio) | a convolutional network reading digits; a Transformer writing text |
 #
 # In this course every model is a deep-learning model, but the vocabulary of machine learning (training set,
 # loss, overfitting, validation) carries over unchanged.
@@ -81,10 +83,15 @@ print("y_hat =", neuron(X_demo, w, b))
 # `dlcourse.nn.Linear(D, 1)` is the same computation, with PyTorch's layout: a weight of shape (1, D), so that
 # `Linear(D, M)` holds $M$ neurons side by side as the rows of a (M, D) matrix. Followed by `nn.Sigmoid()` it is our
 # neuron. We give it our $w$ and $b$ and compare.
+#
+# Every layer keeps its parameters in a *state dict*: a dictionary from a parameter's name to its array (PyTorch
+# modules have the same). `nn.Sequential` numbers its layers from 0, so the first layer's weight is called
+# `"0.weight"` and its bias `"0.bias"`; `load_state_dict` overwrites the parameters with the arrays we give it.
 
 # %%
 layer = nn.Sequential(nn.Linear(2, 1, rng=rng, dtype=np.float64), nn.Sigmoid())
 layer.load_state_dict({"0.weight": w[None, :], "0.bias": np.array([b])})  # (1, D) and (1,), as torch.nn.Linear
+print("state dict keys:", list(layer.state_dict()))
 print("max |ours - dlcourse.nn| =", np.abs(neuron(X_demo, w, b) - layer(X_demo)[:, 0]).max())
 
 # %% [markdown]
@@ -120,14 +127,19 @@ plt.show()
 # $$w \leftarrow w + \eta\, y\, x, \qquad b \leftarrow b + \eta\, y.$$
 #
 # Why this helps: after the update the same sample's margin grows by $\eta\,(\lVert x \rVert^2 + 1) > 0$. And the
-# *perceptron convergence theorem* (Novikoff, 1962) says more: if some line separates the classes with margin
-# $\gamma$ and every $\lVert x \rVert \le R$, the rule makes at most $(R / \gamma)^2$ mistakes in total (with $b$
-# folded into $w$ by appending a constant 1 to $x$), then stops changing.
+# *perceptron convergence theorem* (Novikoff, 1962) says more. Fold $b$ into $w$ by appending a constant 1 to every
+# $x$, so that the score is just $w^\top x$. Suppose some line separates the classes *with margin* $\gamma > 0$: there
+# is a $w_\star$ of unit length, $\lVert w_\star \rVert = 1$, with $y\, w_\star^\top x \ge \gamma$ for every sample.
+# (For a unit-length $w_\star$, $|w_\star^\top x|$ is the distance from $x$ to the line, so $\gamma$ is the gap
+# between the line and the closest sample; without $\lVert w_\star \rVert = 1$ we could inflate the margin just by
+# scaling $w_\star$.) If also every $\lVert x \rVert \le R$, the rule makes at most $(R / \gamma)^2$ mistakes in
+# total, then stops changing.
 #
 # The rule looks at one sample at a time, so its inner loop runs over samples; that loop *is* the algorithm. We
 # record $(w, b)$ after every update to watch the boundary move.
 
 # %%
+# 60 points scattered (std 0.6) around two centres; label 0 around the first, 1 around the second
 X_sep, y_sep = make_blobs(60, centers=np.array([[-1.0, -1.0], [1.0, 1.0]]), noise=0.6, rng=rng)
 y_pm = 2 * y_sep - 1  # {0, 1} -> {-1, +1}
 
@@ -156,15 +168,18 @@ print(f"converged after {len(mistakes)} epochs and {len(snapshots) - 1} updates"
 
 
 def perceptron_predict(w, b):
-    return lambda P: (P @ w + b > 0).astype(int)  # class 1 where w.x + b > 0, as plot_decision_boundary expects
+    return lambda P: (P @ w + b > 0).astype(int)  # class 1 where w.x + b > 0 (strictly), else class 0
 
 
 w_final, b_final, _ = snapshots[-1]
 print("training accuracy:", metrics.accuracy(y_sep, perceptron_predict(w_final, b_final)(X_sep)))
 
 # %% [markdown]
-# Snapshots of the boundary as it learns (the plot shades where $w^\top x + b \ge 0$). The ringed point is the
-# mistake that caused the update shown.
+# Snapshots of the boundary as it learns. The plot shades class 1 where $w^\top x + b > 0$, the same strict rule
+# as `perceptron_predict` (`plot_decision_boundary` with `threshold=0.0` compares the score with `>`). At the start,
+# $w = 0$ and $b = 0$, every score is exactly 0, so the whole plane is class 0 and there is no line yet: every sample
+# of class 1 is a mistake, and the first one visited causes the first update. The ringed point is the mistake that
+# caused the update shown.
 
 # %%
 shown = sorted({k for k in (0, 1, 2, 3, len(snapshots) // 2) if k < len(snapshots)} | {len(snapshots) - 1})
@@ -251,8 +266,9 @@ for x, h, o in zip(X_xor, hidden, out, strict=True):
 print("accuracy on the truth table:", metrics.accuracy(y_xor, out.astype(int)))
 
 # %% [markdown]
-# The hidden layer *changes the representation*: in the $(h_1, h_2)$ plane the four inputs land on three points,
-# and there one line separates the classes. On noisy XOR data the network's region is the band between the OR line
+# The middle layer is called *hidden* because its values $h$ are neither the input nor the output. It *changes the
+# representation*: in the $(h_1, h_2)$ plane the four inputs land on three points, and there one line separates the
+# classes. On noisy XOR data the network's region is the band between the OR line
 # and the AND line.
 
 # %%
@@ -270,21 +286,72 @@ plt.show()
 print("accuracy on noisy XOR:", metrics.accuracy(y_noisy, hand_network(X_noisy)[1].astype(int)))
 
 # %% [markdown]
-# ## 6. Two layers solve XOR, by training
+# ## 6. Gradient descent
 #
-# Setting weights by hand does not scale. Instead we pick a network shape and let gradient descent find the
-# weights. The step function has derivative 0 almost everywhere, which gives gradient descent nothing to follow,
-# so we use smooth activations: a hidden layer of $H = 8$ tanh units and one output logit $s$, turned into a
-# probability by the sigmoid inside the loss,
+# Setting weights by hand does not scale, and the perceptron rule only trains a single neuron. Every network in this
+# course is trained the same way instead: write down a *loss* $L(\theta)$, one number that measures how wrong the
+# network is on the training data as a function of all its parameters $\theta$ (the weights and biases), and walk
+# downhill on it. The gradient $\nabla L(\theta)$, the vector of partial derivatives $\partial L / \partial \theta_j$,
+# points in the direction in which $L$ grows fastest, so a small step against it lowers $L$:
 #
-# $$h = \tanh(X W_1^\top + b_1) \in \mathbb{R}^{N \times H}, \qquad s = h W_2^\top + b_2 \in \mathbb{R}^{N \times 1},$$
+# $$\theta \leftarrow \theta - \eta\, \nabla L(\theta).$$
 #
-# $$L = -\frac1N \sum_{i=1}^N \Big[ y_i \log \sigma(s_i) + (1 - y_i) \log\big(1 - \sigma(s_i)\big) \Big]
-# \quad \text{(binary cross-entropy, `BCEWithLogitsLoss`)},$$
+# This is *gradient descent*; the step size $\eta$ (`lr` in code) is the *learning rate*. Too small and it crawls,
+# too large and it overshoots the bottom and can diverge. Below, on the one-parameter loss $L(\theta) = \theta^2$,
+# whose gradient is $2\theta$:
+
+
+# %%
+def loss_1d(theta):
+    return theta**2
+
+
+def grad_1d(theta):
+    return 2 * theta
+
+
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), constrained_layout=True)
+for ax, step_size in zip(axes, [0.1, 0.4, 1.05], strict=True):
+    thetas = [2.0]  # the starting point
+    for _ in range(8):
+        thetas.append(thetas[-1] - step_size * grad_1d(thetas[-1]))  # the gradient-descent update
+    thetas = np.array(thetas)
+    reach = 1.1 * np.abs(thetas).max()  # wide enough to show every step, also when the walk diverges
+    theta_grid = np.linspace(-reach, reach, 200)
+    ax.plot(theta_grid, loss_1d(theta_grid), "k", lw=1)
+    ax.plot(thetas, loss_1d(thetas), "o-", color="C3", ms=4)
+    ax.set_xlabel(r"$\theta$")
+    ax.set_title(rf"$\eta$ = {step_size}: $\theta_8$ = {thetas[-1]:.3f}")
+axes[0].set_ylabel(r"$L(\theta) = \theta^2$")
+plt.show()
+
+# %% [markdown]
+# Here each step multiplies $\theta$ by $1 - 2\eta$: with $\eta = 0.1$ by 0.8 (slow), with $0.4$ by 0.2 (fast), and
+# with $1.05$ by $-1.1$, so every step overshoots further and the walk diverges.
 #
-# and minimise $L$ by stochastic gradient descent with momentum on mini-batches of 32. How `backward` computes
-# $\partial L / \partial W_1, \dots$ is the subject of chapter 04 (backpropagation); here we use it. Our network from
-# `dlcourse.nn`, in float64, with its forward pass checked against the formula:
+# Two practical changes turn this into what trains networks. The loss is a mean over the $N$ training samples,
+# $L = \frac1N \sum_i \ell_i$, so its gradient is the mean of the per-sample gradients; instead of averaging all $N$
+# each step we average over a random *mini-batch* of, say, 32 samples, which is much cheaper and points roughly the
+# same way. This is *stochastic gradient descent* (SGD, `optim.SGD`); one pass over all the mini-batches is an
+# *epoch*. (Chapter 05 studies SGD properly, and improvements on it such as momentum and Adam.)
+#
+# ## 7. Two layers solve XOR, by training
+#
+# Now we let gradient descent find XOR weights. The step function has derivative 0 almost everywhere, which gives
+# gradient descent nothing to follow, so we use smooth activations: a hidden layer of $H = 8$ tanh units and one
+# output $s$,
+#
+# $$h = \tanh(X W_1^\top + b_1) \in \mathbb{R}^{N \times H}, \qquad s = h W_2^\top + b_2 \in \mathbb{R}^{N \times 1}.$$
+#
+# The output $s$ is a *logit*: a real number that becomes the probability of class 1 through the sigmoid,
+# $p = \sigma(s)$ (equivalently $s = \log\frac{p}{1-p}$, the log-odds; $s > 0$ means $p > \frac12$). The loss is the
+# *binary cross-entropy* (chapter 03 derives it),
+#
+# $$L = -\frac1N \sum_{i=1}^N \Big[ y_i \log \sigma(s_i) + (1 - y_i) \log\big(1 - \sigma(s_i)\big) \Big],$$
+#
+# which is small when $\sigma(s_i)$ is close to the label $y_i \in \{0, 1\}$ and large when it is confidently wrong.
+# `BCEWithLogitsLoss` computes it from the logits (the sigmoid is inside the loss). We minimise $L$ by SGD on
+# mini-batches of 32. Our network from `dlcourse.nn`, in float64, with its forward pass checked against the formula:
 
 # %%
 H = 8
@@ -297,7 +364,8 @@ print("max |model(X) - formula| =", np.abs(model(X_noisy) - by_formula).max())
 
 # %% [markdown]
 # Its PyTorch twin has the same layers, the same parameter names and shapes, so the initial weights can be copied
-# across exactly. It lives on `device` (a GPU when there is one).
+# across exactly. PyTorch creates float32 parameters; `.double()` converts them to float64, like ours. It lives on
+# `device` (a GPU when there is one).
 
 # %%
 torch_model = torch.nn.Sequential(torch.nn.Linear(2, H), torch.nn.Tanh(), torch.nn.Linear(H, 1)).double()
@@ -306,24 +374,33 @@ torch_model.to(device)
 print([name for name, _ in model.named_parameters()] == [name for name, _ in torch_model.named_parameters()])
 
 # %% [markdown]
-# The training loop is five lines per batch, and the same five lines in both libraries: forward, loss, clear the
-# old gradients (they accumulate with `+=`), backward, update. Both loaders shuffle with generators seeded alike,
-# so both models see the same batches in the same order.
+# The training loop does five things per mini-batch: forward, loss, clear the old gradients, backward (compute the
+# gradient of the loss with respect to every parameter), update. Gradients are cleared because backward *adds*
+# (`+=`) into each parameter's `.grad` rather than overwriting it (chapter 04 shows why that is the right rule).
+#
+# Only the backward line differs between the libraries. In `dlcourse`, `loss_fn.backward()` returns
+# $\partial L / \partial s$, an array shaped like the logits (N, 1), and `model.backward(...)` passes it back through the
+# layers, last to first, adding each parameter's gradient to its `.grad`. In PyTorch, `loss.backward()` does both
+# at once: PyTorch recorded every operation during the forward pass (this is *autograd*) and replays them backwards.
+# How either computes the gradients is the subject of chapter 04 (backpropagation); here we use them.
+# `optimizer.step()` then applies $\theta \leftarrow \theta - \eta \nabla L$ to every parameter. A `DataLoader` cuts
+# `(X, y)` into mini-batches of `batch_size` rows, in a new random order every epoch; both loaders shuffle with
+# generators seeded alike, so both models see the same batches in the same order.
 
 # %%
-lr, momentum, num_epochs, batch_size = 0.5, 0.9, 60, 32
+lr, num_epochs, batch_size = 1.0, 60, 32
 y_target = y_noisy[:, None].astype(np.float64)  # (N, 1), the shape of the logits
 
 
-def train_numpy(model, loader_seed):
-    loss_fn, optimizer = nn.BCEWithLogitsLoss(), optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-    loader = DataLoader((X_noisy, y_target), batch_size, shuffle=True, rng=np.random.default_rng(loader_seed))
+def train_numpy(model, loader_seed, X=X_noisy, y=y_target):
+    loss_fn, optimizer = nn.BCEWithLogitsLoss(), optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader((X, y), batch_size, shuffle=True, rng=np.random.default_rng(loader_seed))
     losses = []
     for _ in range(num_epochs):
         for xb, yb in loader:
             loss = loss_fn(model(xb), yb)
             optimizer.zero_grad()
-            model.backward(loss_fn.backward())
+            model.backward(loss_fn.backward())  # dL/ds, (N, 1), back through the layers into every .grad
             optimizer.step()
             losses.append(float(loss))
     return np.array(losses)
@@ -331,7 +408,7 @@ def train_numpy(model, loader_seed):
 
 def train_torch(model, loader_seed):
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loader = DataLoader((X_noisy, y_target), batch_size, shuffle=True, rng=np.random.default_rng(loader_seed))
     losses = []
     for _ in range(num_epochs):
@@ -339,7 +416,7 @@ def train_torch(model, loader_seed):
             xb, yb = torch.from_numpy(xb).to(device), torch.from_numpy(yb).to(device)
             loss = loss_fn(model(xb), yb)
             optimizer.zero_grad()
-            loss.backward()
+            loss.backward()  # autograd: every parameter's .grad, from the recorded forward pass
             optimizer.step()
             losses.append(loss.item())
     return np.array(losses)
@@ -354,8 +431,10 @@ print("max |weight difference| after training:",
       max(np.abs(p.data - dlcourse.torch.to_numpy(torch_params[name])).max() for name, p in model.named_parameters()))
 
 # %% [markdown]
-# The two libraries agree to about $10^{-15}$: they do the same arithmetic in a slightly different order, and
-# float64 rounding is all that separates them. How well does the trained network classify?
+# The two libraries agree to within the tiny differences printed above: they do the same arithmetic in a slightly
+# different order, and float64 rounding is all that separates them. How well does the trained network classify?
+# (`torch.no_grad()` below tells PyTorch not to record the operations for a backward pass, which only training
+# needs.)
 
 # %%
 def predict_np(P):
@@ -380,13 +459,16 @@ axes[0].legend()
 # the logit itself, with the boundary where it crosses 0, draws a smoother line than the 0/1 labels
 plot_decision_boundary(lambda P: model(P)[:, 0], X_noisy, y_noisy, ax=axes[1], threshold=0.0,
                        title="trained in NumPy")
-plot_decision_boundary(lambda P: torch_model(torch.from_numpy(P).to(device))[:, 0], X_noisy, y_noisy, ax=axes[2],
-                       threshold=0.0, title="trained in PyTorch")
+with torch.no_grad():
+    plot_decision_boundary(lambda P: torch_model(torch.from_numpy(P).to(device))[:, 0], X_noisy, y_noisy,
+                           ax=axes[2], threshold=0.0, title="trained in PyTorch")
 plt.show()
 
 # %% [markdown]
-# Unlike the hand-set network, the trained one bends its boundary smoothly: tanh units give curved level sets, and
-# eight of them have more freedom than the two lines we drew by hand.
+# Unlike the hand-set network, the trained one bends its boundary smoothly. A single tanh unit still has straight
+# level sets (its output depends on $x$ only through $w^\top x + b$, as in section 2); the curve comes from adding
+# eight such units, each bent by tanh along its own direction, in the output layer. Eight of them have more freedom
+# than the two lines we drew by hand.
 #
 # ## Self-check
 #
@@ -401,15 +483,71 @@ plt.show()
 # 6. What do the hidden units $h_1$ and $h_2$ of the hand-set XOR network compute, and why is the problem linearly
 #    separable in $(h_1, h_2)$?
 # 7. Why do we train with tanh instead of the step function?
-# 8. The NumPy and PyTorch losses differ by about $10^{-16}$, not by 0. Where does the difference come from?
+# 8. In gradient descent on $L(\theta) = \theta^2$, for which learning rates $\eta$ does $\theta$ shrink towards 0,
+#    and for which does it diverge?
+# 9. The NumPy and PyTorch losses differ by a tiny amount, not by 0. Where does the difference come from?
 #
 # ## What to try
 #
-# - Raise `noise` in the `make_blobs` cell to 1.5 so the classes overlap: what happens to `mistakes` per epoch?
-# - Run the perceptron with `lr=0.1` instead of 1. Does the final line change? (Hint: start from $w = 0$, $b = 0$.)
-# - Train the XOR network with `H = 2`, then with a few other seeds of `rng`: does it always find a solution?
-# - Replace `nn.Tanh()` by `nn.ReLU()` (and `torch.nn.ReLU()`) and compare the boundaries; then remove the
-#   activation altogether and explain the accuracy you get.
-# - Swap `make_xor` for `make_moons` or `make_circles` from `dlcourse.data`.
-# - Exercise 01 (`exercises/01_neurons`) asks you to write the neuron, the perceptron step and a two-layer forward
-#   pass yourself.
+# Each cell below is one experiment; change its numbers and run it again.
+#
+# Raise the blobs' `noise` to 1.5 so the classes overlap: no line separates them, and the perceptron keeps making
+# mistakes in every epoch.
+
+# %% tags=["what-to-try"]
+X_overlap, y_overlap = make_blobs(60, centers=np.array([[-1.0, -1.0], [1.0, 1.0]]), noise=1.5,
+                                  rng=np.random.default_rng(1))
+_, overlap_mistakes = train_perceptron(X_overlap, 2 * y_overlap - 1)
+print("mistakes per epoch with noise 1.5:", overlap_mistakes[:15], "...")
+
+# %% [markdown]
+# Run the perceptron with `lr=0.1` instead of 1. Starting from $w = 0$, $b = 0$, every update is $\eta$ times what
+# it was, so every score is $\eta$ times what it was and the same samples are mistakes: the final line is the same.
+
+# %% tags=["what-to-try"]
+snapshots_small, mistakes_small = train_perceptron(X_sep, y_pm, lr=0.1)
+w_small, b_small, _ = snapshots_small[-1]
+print("mistakes per epoch:", mistakes_small, " final (w, b) / 0.1 =", w_small / 0.1, b_small / 0.1)
+print("with lr = 1:                          final (w, b)       =", w_final, b_final)
+
+# %% [markdown]
+# Train the XOR network with only `H = 2` hidden units from a few different initial weights: two units are enough in
+# principle (section 5), but does training always find such weights?
+
+# %% tags=["what-to-try"]
+for seed in range(4):
+    small = nn.Sequential(nn.Linear(2, 2, rng=np.random.default_rng(seed), dtype=np.float64), nn.Tanh(),
+                          nn.Linear(2, 1, rng=np.random.default_rng(seed + 100), dtype=np.float64))
+    small_losses = train_numpy(small, loader_seed=1)
+    accuracy = metrics.accuracy(y_noisy, (small(X_noisy)[:, 0] > 0).astype(int))
+    print(f"H = 2, seed {seed}: final loss {small_losses[-1]:.3f}, training accuracy {accuracy:.3f}")
+
+# %% [markdown]
+# Replace `nn.Tanh()` by `nn.ReLU()`, then remove the activation altogether. Without it the network is
+# $s = (X W_1^\top + b_1) W_2^\top + b_2$, a single linear function of $x$: one line again, which can get at best
+# three of XOR's four clusters right.
+
+# %% tags=["what-to-try"]
+for name, activation in [("ReLU", [nn.ReLU()]), ("no activation", [])]:
+    variant = nn.Sequential(nn.Linear(2, H, rng=np.random.default_rng(0), dtype=np.float64), *activation,
+                            nn.Linear(H, 1, rng=np.random.default_rng(1), dtype=np.float64))
+    train_numpy(variant, loader_seed=1)
+    print(f"{name}: training accuracy {metrics.accuracy(y_noisy, (variant(X_noisy)[:, 0] > 0).astype(int)):.3f}")
+
+# %% [markdown]
+# Swap `make_xor` for `make_moons` (or `make_circles`) from `dlcourse.data`.
+
+# %% tags=["what-to-try"]
+from dlcourse.data import make_moons  # noqa: E402
+
+X_moons, y_moons = make_moons(200, noise=0.1, rng=np.random.default_rng(2))
+moons_model = nn.Sequential(nn.Linear(2, H, rng=np.random.default_rng(0), dtype=np.float64), nn.Tanh(),
+                            nn.Linear(H, 1, rng=np.random.default_rng(1), dtype=np.float64))
+train_numpy(moons_model, loader_seed=1, X=X_moons, y=y_moons[:, None].astype(np.float64))
+print("moons, training accuracy:", metrics.accuracy(y_moons, (moons_model(X_moons)[:, 0] > 0).astype(int)))
+plot_decision_boundary(lambda P: moons_model(P)[:, 0], X_moons, y_moons, threshold=0.0, title="moons")
+plt.show()
+
+# %% [markdown]
+# Exercise 01 (`exercises/01_neurons`) asks you to write the neuron, the perceptron step and a two-layer forward
+# pass yourself.

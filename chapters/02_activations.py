@@ -8,8 +8,8 @@
 # bend. But $f$ also sits on the path of every gradient: where $f'(z)$ is nearly zero (a *saturated* sigmoid, a
 # *dead* ReLU) learning stops. So we care about two curves per activation: $f$ and $f'$.
 #
-# Plan: the sigmoid family, the ReLU family, their derivatives, what saturation and dead units look like in a deep
-# network, softmax and its numerical stability, a slider demo, and finally the same functions in PyTorch.
+# Plan: the sigmoid family, the ReLU family, their derivatives, what a deep stack of layers does to the signal and
+# its gradient, dead units, softmax and its numerical stability, a slider demo, and finally the same functions in PyTorch.
 
 # %%
 import warnings
@@ -89,11 +89,12 @@ print("max |tanh(x) - (2 sigma(2x) - 1)|:", np.abs(np.tanh(x) - (2 * sigmoid_sta
 # |---|---|---|
 # | ReLU | $\max(x, 0)$ | most CNNs and MLPs |
 # | leaky ReLU | $x$ if $x > 0$, else $\alpha x$ (slope $\alpha = 0.01$ by default) | GANs, where dead units hurt |
-# | ELU | $x$ if $x > 0$, else $\alpha (e^x - 1)$ | smooth, negative outputs pull the mean toward 0 |
+# | ELU | $x$ if $x > 0$, else $\alpha (e^x - 1)$ | negative outputs pull the mean toward 0; smooth only for $\alpha = 1$ (otherwise its slope jumps from $\alpha$ to 1 at 0) |
 # | GELU | $x\,\Phi(x)$, $\Phi$ the standard normal CDF | Transformers (BERT, GPT) |
 # | SiLU / Swish | $x\,\sigma(x)$ | EfficientNet, many recent CNNs |
 #
-# GELU and SiLU are smooth versions of ReLU: they weight $x$ by "how likely is it to be positive". Each is one line
+# GELU and SiLU are smooth versions of ReLU: they multiply $x$ by a number between 0 and 1 that grows from 0 (very
+# negative $x$) to 1 (very positive $x$), a soft version of ReLU's "is $x$ positive?". Each is one line
 # of NumPy; the check compares with `dlcourse.nn`, which the rest of the course uses.
 
 # %%
@@ -131,15 +132,28 @@ for name, f in ours.items():
 # %% [markdown]
 # ## 4. Derivatives
 #
-# Backpropagation multiplies the incoming gradient by $f'(z)$ elementwise, so $f'$ decides how much signal gets
-# through:
+# A network is trained by gradient descent (chapter 01), and the gradient of the loss reaches an early layer only by
+# passing through every activation after it. By the chain rule, if $a = f(z)$ elementwise and $g = \partial L /
+# \partial a$ is the gradient arriving from above, then $\partial L / \partial z = g \odot f'(z)$, where $\odot$
+# multiplies elementwise (the *Hadamard product*). So $f'$ decides how much of the gradient gets through:
 #
 # $$\sigma' = \sigma(1 - \sigma) \le \tfrac14, \quad \tanh' = 1 - \tanh^2 \le 1, \quad
 # \mathrm{ReLU}'(x) = [x > 0], \quad \mathrm{ELU}'(x) = \alpha e^x \; (x \le 0),$$
 # $$\mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x), \qquad \mathrm{SiLU}'(x) = \sigma(x)\,\big(1 + x(1 - \sigma(x))\big).$$
 #
-# We write them down, then check each against central differences $\frac{f(x + h) - f(x - h)}{2h}$ and against
-# `layer.backward(ones)`, which for an elementwise layer returns exactly $f'(x)$.
+# Notation and steps: $[x > 0]$ is 1 when the condition holds and 0 otherwise (the *Iverson bracket*; ReLU has no
+# derivative at exactly 0, and we use 0 there, as PyTorch does). $\sigma' = \sigma(1 - \sigma)$ follows from
+# differentiating $(1 + e^{-x})^{-1}$: $\frac{e^{-x}}{(1 + e^{-x})^2} = \sigma(x) \cdot \frac{e^{-x}}{1 + e^{-x}}
+# = \sigma(1 - \sigma)$; it is largest, $\frac12 \cdot \frac12 = \frac14$, where $\sigma = \frac12$, i.e. at $x = 0$.
+# GELU and SiLU are products $x \cdot s(x)$, so by the product rule their derivative is $s(x) + x\,s'(x)$, with
+# $\Phi' = \varphi$, the standard normal density $\varphi(x) = e^{-x^2/2} / \sqrt{2\pi}$, and $\sigma' = \sigma(1 -
+# \sigma)$.
+#
+# Every `dlcourse.nn` layer has a `backward` method that does exactly this step: after a forward call `layer(z)`
+# (which remembers $z$), `layer.backward(g)` returns $\partial L / \partial z$ for the upstream gradient $g$. For an
+# elementwise layer that is $g \odot f'(z)$, so `layer.backward(ones)` returns $f'(z)$ itself. (Chapter 04 derives
+# backward for every kind of layer.) We write the derivatives down, then check each against central differences
+# $\frac{f(x + h) - f(x - h)}{2h}$ and against `layer.backward(ones)`.
 
 # %%
 def normal_pdf(x):
@@ -168,14 +182,24 @@ plot_activations(layers, x_range=4.0)
 plt.show()
 
 # %% [markdown]
-# Read the right panel: the sigmoid's derivative never exceeds $1/4$ and tanh's is near 0 beyond $|x| \approx 3$;
-# the ReLU family keeps $f' = 1$ for every positive input, however large.
+# Read the right panel: the sigmoid's derivative never exceeds $1/4$ and tanh's is near 0 beyond $|x| \approx 3$.
+# ReLU, leaky ReLU and ELU have $f' = 1$ exactly for every positive input, however large. GELU and SiLU do not:
+# their derivative only approaches 1 for large positive inputs, overshoots 1 a little on the way, and dips slightly
+# below 0 for negative inputs. The extremes, on a fine grid:
+
+# %%
+x_fine = np.linspace(-6, 6, 12001)
+for name in ["ReLU", "ELU", "GELU", "SiLU"]:
+    slope = derivatives[name](x_fine)
+    print(f"{name:>5}: f' ranges over [{slope.min():.3f}, {slope.max():.3f}]; at x = 1: {derivatives[name](np.array(1.0)):.3f}"
+          f", at x = 6: {slope[-1]:.3f}")
 
 # %% [markdown]
-# ## 5. Saturation: what a deep stack does to the signal
+# ## 5. What a deep stack does to the signal: it collapses
 #
 # Take a 10-layer network of width 64, push 1,797 standardised digit images through it, and look at each layer's
-# outputs. The layers use PyTorch's default initialisation, $W_{ij} \sim U(-1/\sqrt{D}, 1/\sqrt{D})$.
+# outputs. The layers use PyTorch's default initialisation: each weight and bias drawn uniformly from
+# $(-1/\sqrt{D}, 1/\sqrt{D})$, $D$ the layer's number of inputs.
 
 # %%
 X_digits, y_digits = load_digits()
@@ -211,14 +235,20 @@ plot_layer_histograms({name: layer_outputs(nets[name], X_digits) for name in ["s
 plt.show()
 
 # %% [markdown]
-# The default weights are small, so the signal shrinks layer by layer, and each activation shows it in its own way.
-# Sigmoid: after a few layers each unit outputs nearly the same value for every image (each spike is one unit): the
-# network has forgotten its input. Tanh: the range shrinks from $(-1, 1)$ to a small interval around 0. ReLU: a large
-# share of all outputs is exactly 0. Now the gradients: backpropagate a random output gradient and measure, per layer, the norm of the
-# gradient of the loss with respect to that layer's weights.
+# The default weights are small, so the *differences between images* shrink layer by layer, and each activation
+# shows it in its own way. Note what does *not* happen: the pre-activations stay small, so the sigmoid and tanh units
+# sit in the middle of their curves, where they are nearly linear; nothing saturates (saturation needs large weights,
+# which the explorer in section 8 shows). Sigmoid: after a few layers each unit outputs nearly the same value for
+# every image (each spike is one unit): the network has forgotten its input. Tanh: the range shrinks from $(-1, 1)$
+# to a small interval around 0. ReLU: a large share of all outputs is exactly 0.
+#
+# Now the gradients. We have no loss yet, so we stand in for its gradient with a random array $g$ at the output:
+# `net.backward(g)` passes it back through every layer (each applying the rule of section 4) and stores in each
+# `Linear` layer's `weight.grad` the gradient with respect to its weights. We print the norm per layer.
 
 # %%
 def weight_grad_norms(net, X, seed=1):
+    """The norm of every Linear layer's weight gradient, for a random upstream gradient at the output."""
     out = net(X)
     net.zero_grad()
     net.backward(np.random.default_rng(seed).standard_normal(out.shape))
@@ -234,16 +264,19 @@ for name, net in nets.items():
 # With sigmoid every layer multiplies the backward signal by $\sigma' \le 1/4$ (and by the small weights): the first
 # layer receives a gradient many orders of magnitude smaller than the last, so it barely learns. This is the
 # *vanishing gradient* that kept deep networks untrainable until ReLU, better initialisations and normalisation.
-# Compare the ratios printed for the four networks: the initialisation matters as much as the activation (chapter
-# on initialisation).
+# Compare the ratios printed for the four networks: the initialisation matters as much as the activation. "Kaiming
+# init" draws weights with a larger standard deviation, $\sqrt{2/D}$, and zero biases; chapter 06 derives why that
+# scale keeps the signal's size from layer to layer.
 
 # %% [markdown]
 # ## 6. Dead ReLUs
 #
-# A ReLU unit is **dead** when its pre-activation is negative for *every* input: its output is always 0, its
-# derivative is always 0, so no gradient ever reaches its weights and it never recovers. We measure, layer by layer,
-# the fraction of units whose derivative $f'(z)$ is 0 on all 1,797 digits (the activation layer's
-# `backward(ones)` gives $f'(z)$ for every sample and unit).
+# A ReLU unit is **dead** when its pre-activation is negative for *every* training input: its output is always 0,
+# its derivative is always 0, so no gradient reaches its weights or its bias. In the *first* layer, whose inputs are
+# the fixed training data, that is permanent: gradient descent never changes the unit again. A unit in a *later*
+# layer is only dead for the current outputs of the layers below it; those layers keep learning, their outputs
+# change, and the unit can come back to life. We measure, layer by layer, the fraction of units whose derivative
+# $f'(z)$ is 0 on all 1,797 digits (the activation layer's `backward(ones)` gives $f'(z)$ for every sample and unit).
 
 # %%
 def dead_fraction(net, X):
@@ -265,8 +298,9 @@ for label, net in {"ReLU, default init": nets["ReLU"], "ReLU, Kaiming init": net
 # %% [markdown]
 # With the default initialisation the signal shrinks with depth until the biases dominate, and every unit with a
 # negative bias dies. Kaiming's initialisation (std $\sqrt{2/D}$, bias 0) keeps the scale and most units alive.
-# A leaky ReLU has no dead units by construction (its slope is never 0), which is why it is a common fix. Large learning rates can also kill units during training: one big step can push a bias
-# far below every pre-activation.
+# A leaky ReLU has no dead units by construction (its slope is never 0), which is why it is a common fix. Large
+# learning rates can also kill units during training: one big step can push a bias so negative that the
+# pre-activation is below 0 for every input.
 
 # %% [markdown]
 # ## 7. Softmax
@@ -304,10 +338,21 @@ print("the same logits minus 990, naive:", softmax_naive(logits - 990))
 print("max |ours - dlcourse|:", np.abs(softmax_stable(logits) - nn.Softmax(dim=-1)(logits)).max())
 
 # %% [markdown]
-# Softmax is not elementwise: every output depends on every input. Its Jacobian is
-# $\frac{\partial y_i}{\partial z_j} = y_i(\delta_{ij} - y_j)$, i.e. $J = \mathrm{diag}(y) - yy^\top$. Backprop never
-# builds the $K \times K$ matrix: $J^\top g = y \odot (g - \langle g, y \rangle)$, which is what `softmax_backward`
-# computes. Check both against each other:
+# Softmax is not elementwise: every output $y_i = \mathrm{softmax}(z)_i$ depends on every input $z_j$. Its
+# *Jacobian*, the $K \times K$ matrix $J_{ij} = \partial y_i / \partial z_j$, follows from the quotient rule with
+# $S = \sum_k e^{z_k}$ and $\partial S / \partial z_j = e^{z_j}$:
+#
+# $$\frac{\partial y_i}{\partial z_j} = \frac{[i = j]\, e^{z_i} S - e^{z_i} e^{z_j}}{S^2} = y_i(\delta_{ij} - y_j),$$
+#
+# where $\delta_{ij}$ (the *Kronecker delta*) is 1 if $i = j$ and 0 otherwise. As a matrix:
+# $J = \mathrm{diag}(y) - yy^\top$. Backward needs $\partial L / \partial z_j = \sum_i g_i\, \partial y_i / \partial z_j
+# = (J^\top g)_j$ for the upstream gradient $g = \partial L / \partial y$, and never builds the matrix:
+#
+# $$(J^\top g)_j = \sum_i g_i\, y_i (\delta_{ij} - y_j) = y_j g_j - y_j \sum_i g_i y_i = y_j\,\big(g_j - \langle g, y
+# \rangle\big),$$
+#
+# with $\langle g, y \rangle = \sum_i g_i y_i$ the inner product; in vector form $y \odot (g - \langle g, y \rangle)$,
+# which is what `softmax_backward` computes. Check both against each other:
 
 # %%
 z, g = rng.standard_normal(5), rng.standard_normal(5)
@@ -330,8 +375,11 @@ plt.show()
 #
 # Choose an activation; move *x range* to zoom the curves, *leaky slope* and *ELU alpha* to see the negative side
 # and its derivative change, *weight scale* to see a layer's outputs saturate (tanh, sigmoid) or just rescale
-# (ReLU), and *temperature* to sharpen or flatten a softmax. The histogram's title counts the units whose derivative
-# is below 0.01: those pass (almost) no gradient back.
+# (ReLU), and *temperature* to sharpen or flatten a softmax. The histogram's title gives two numbers. First, the
+# share of all (sample, unit) outputs whose derivative is below 0.01: those pass (almost) no gradient back *for that
+# sample*. For ReLU with zero bias this is about one half at any weight scale, because each unit is off for about
+# half of the inputs; that is normal, not death. Second, how many units are blocked on *every* sample of the batch:
+# those pass no gradient at all.
 
 # %%
 activation_explorer()
@@ -339,8 +387,11 @@ activation_explorer()
 # %% [markdown]
 # ## 9. The same in PyTorch
 #
-# `torch.nn` has the same classes under the same names. We compute every activation and its derivative with
-# autograd on `device` and compare with the NumPy layers in float64.
+# `torch.nn` has the same classes under the same names. PyTorch computes derivatives with *autograd*: a tensor
+# created with `requires_grad=True` has every operation on it recorded, and `out.backward(g)` then computes, for the
+# upstream gradient `g` of `out`'s shape, the same $\partial L / \partial x$ as our `layer.backward(g)` and stores it
+# in `x.grad` (chapter 04 builds autograd from scratch). We compare every activation and its gradient with the NumPy
+# layers in float64, on `device`.
 
 # %%
 torch_layers = {"sigmoid": torch.nn.Sigmoid(), "tanh": torch.nn.Tanh(), "ReLU": torch.nn.ReLU(),
@@ -359,22 +410,59 @@ for name, torch_layer in torch_layers.items():
           f"max |gradient diff| {np.abs(dx - dlcourse.torch.to_numpy(xt.grad)).max():.1e}")
 
 # %% [markdown]
-# The differences are at the level of float64 rounding (about $10^{-16}$): the NumPy layers and PyTorch compute the
-# same functions and the same gradients.
+# The printed differences are at the level of float64 rounding: the NumPy layers and PyTorch compute the same
+# functions and the same gradients.
 #
 # ## Self-check
 #
 # 1. Why is a network of 10 `Linear` layers without activations no more expressive than one `Linear` layer?
-# 2. What is the largest value of $\sigma'(x)$, and where is it reached? What does that imply for a gradient that
-#    passes through 10 sigmoid layers?
+# 2. What is the largest value of $\sigma'(x)$, and at which $x$ is it reached? What does that imply for a gradient
+#    that passes through 10 sigmoid layers?
 # 3. Why does `1 / (1 + np.exp(-x))` warn for $x = -1000$, and how does the stable version avoid it?
-# 4. When is a ReLU unit dead, and why can it not come back to life by gradient descent?
+# 4. When is a ReLU unit dead? Why can a dead unit of the first layer not come back to life by gradient descent,
+#    while a dead unit of a later layer can?
 # 5. Why does subtracting $\max_j z_j$ not change the softmax, and why does it prevent overflow?
 # 6. What does a temperature $T < 1$ do to a softmax?
 #
 # ## What to try
 #
-# - In the explorer, set *weight scale* to 3 with tanh, then with ReLU: which one has units with $|f'| < 0.01$?
-# - Rerun the gradient-norm cell with `deep_net(nn.Tanh, kaiming=True)` and with `nn.GELU`.
-# - Count dead units with `depth=20`, and with `nn.ELU` instead of `nn.ReLU`.
-# - Find the smallest logit for which `softmax_naive` first returns `nan` in float32 (`logits.astype(np.float32)`).
+# In the explorer, set *weight scale* to 3 with tanh, then with ReLU. Tanh's share of blocked outputs grows with the
+# scale (saturation); ReLU's stays at about one half, since $\mathrm{ReLU}(cz) = c\,\mathrm{ReLU}(z)$ for $c > 0$.
+# The same, driven from code:
+
+# %% tags=["what-to-try"]
+explorer = activation_explorer()
+for activation_name in ["tanh", "relu"]:
+    explorer.controls["activation"].value = activation_name
+    for scale in [1.0, 3.0]:
+        explorer.controls["weight_scale"].value = scale
+        print(f"{activation_name:>5}, weight scale {scale}: |f'| < 0.01 for {explorer.blocked_fraction:.1%} of "
+              f"outputs, for {explorer.blocked_units} units on every sample")
+plt.close(explorer.figure)
+
+# %% [markdown]
+# Rerun the gradient norms with tanh and Kaiming's initialisation, and with GELU:
+
+# %% tags=["what-to-try"]
+for name, net in {"tanh, Kaiming init": deep_net(nn.Tanh, kaiming=True), "GELU": deep_net(nn.GELU)}.items():
+    norms = weight_grad_norms(net, X_digits)
+    print(f"{name:>18}: |dW| layer 1 / layer 10 = {norms[0] / norms[-1]:.1e}")
+
+# %% [markdown]
+# Count dead units with `depth=20`, and with ELU instead of ReLU (ELU's slope $e^x$ is never exactly 0):
+
+# %% tags=["what-to-try"]
+for label, net in {"ReLU, depth 20": deep_net(nn.ReLU, depth=20), "ELU, depth 10": deep_net(nn.ELU)}.items():
+    print(f"{label:>15}: dead per layer {np.round(dead_fraction(net, X_digits), 2)}")
+
+# %% [markdown]
+# Find the smallest logit for which `softmax_naive` first returns `nan` in float32 (float32's largest number is about
+# $3.4 \times 10^{38} \approx e^{88.7}$):
+
+# %% tags=["what-to-try"]
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # the overflow warnings are the point here
+    for top in np.arange(85.0, 92.0, 0.5, dtype=np.float32):
+        if np.isnan(softmax_naive(np.array([top, 0.0], dtype=np.float32))).any():
+            print(f"float32: first nan at logit {top}")
+            break

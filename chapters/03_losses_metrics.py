@@ -37,8 +37,10 @@ device = dlcourse.torch.device()
 # Their gradients with respect to the predictions are what backpropagation starts from:
 # $$\frac{\partial\, \mathrm{MSE}}{\partial \hat y_i} = \frac{2(\hat y_i - y_i)}{N}, \qquad
 # \frac{\partial\, \mathrm{MAE}}{\partial \hat y_i} = \frac{\operatorname{sign}(\hat y_i - y_i)}{N}.$$
-# MSE pushes hardest on the largest errors; MAE pushes every error equally hard. RMSE is in the units of $y$, which
-# makes it the one to report.
+# MSE pushes hardest on the largest errors; MAE pushes every error equally hard. MSE is in squared units of $y$;
+# RMSE and MAE are both in the units of $y$, so either reads naturally in a report. They answer different questions:
+# MAE is the typical size of an error, RMSE is never smaller than MAE and grows when a few errors are large, so report
+# the one whose weighting of large errors matches what a large error costs you (or both).
 
 # %%
 def mse(y_hat, y):
@@ -81,8 +83,12 @@ for ax, curve, name, best in [(axes[0], mse_curve, "MSE", sample.mean()), (axes[
 plt.show()
 
 # %% [markdown]
-# MAE is *robust* to outliers; MSE is smooth everywhere and has the larger gradient when the error is large, which
-# usually makes optimisation easier. (The Huber loss is quadratic near 0 and linear far away: a compromise.)
+# MAE is *robust* to outliers. For gradient descent (chapter 01) the difference is in the size of the gradient.
+# MSE's gradient $2(\hat y_i - y_i)/N$ shrinks as the error shrinks, so a fixed learning rate takes smaller and
+# smaller steps as it nears the minimum and settles there; the price is that large errors (outliers) dominate the
+# gradient. MAE's gradient $\pm 1/N$ has the same size however small the error, so a fixed learning rate keeps
+# stepping over the minimum and rattles around it unless the learning rate is lowered. (The Huber loss is quadratic
+# near 0 and linear far away: a compromise.)
 
 # %% [markdown]
 # ### $R^2$: how much of the variance is explained
@@ -116,10 +122,14 @@ plt.show()
 # %% [markdown]
 # ## 2. Binary cross-entropy, from logits
 #
-# A binary classifier outputs a logit $z$; its probability of class 1 is $p = \sigma(z)$. The likelihood of a label
-# $y \in \{0, 1\}$ is $p^y (1-p)^{1-y}$; its negative log is the **binary cross-entropy**
+# A binary classifier outputs a logit $z$ (chapter 01); its probability of class 1 is $p = \sigma(z)$. The
+# *likelihood* of a label is the probability the model gave to the label that actually occurred: $p$ if $y = 1$ and
+# $1 - p$ if $y = 0$, written in one formula as $p^y (1-p)^{1-y}$. A good model gives high likelihood to the training
+# labels; for independent samples the likelihood of all of them is the product over samples, and its log is a sum.
+# Maximising the likelihood is therefore minimising the mean negative log-likelihood, and for one sample that is the
+# **binary cross-entropy**
 # $$\ell(z, y) = -\big[y \log p + (1 - y)\log(1 - p)\big], \qquad p = \sigma(z).$$
-# Because $\sigma' = \sigma(1 - \sigma)$, the chain rule collapses beautifully:
+# Because $\sigma' = \sigma(1 - \sigma)$ (chapter 02), the chain rule collapses beautifully:
 # $$\frac{\partial \ell}{\partial z} = -\Big[\frac{y}{p} - \frac{1-y}{1-p}\Big]\, p(1-p) = p - y.$$
 #
 # Computing $p$ first is a trap. For $z = 40$, $\sigma(z)$ rounds to exactly 1.0 in float64, so $\log(1 - p)$ is
@@ -138,9 +148,16 @@ with warnings.catch_warnings():
 print("nn.BCELoss on sigmoid(z) (log clamped at -100, as torch):", nn.BCELoss()(nn.Sigmoid()(z), y))
 
 # %% [markdown]
-# The fix is algebra: with $\log \sigma(z) = -\log(1 + e^{-z})$ and $\log(1 - \sigma(z)) = -z - \log(1 + e^{-z})$,
-# $$\ell = \max(z, 0) - yz + \log\big(1 + e^{-|z|}\big),$$
-# where $e^{-|z|} \le 1$ never overflows and `log1p` keeps precision when it is tiny. That is `BCEWithLogitsLoss`.
+# The fix is algebra. With $\log \sigma(z) = -\log(1 + e^{-z})$ and $\log(1 - \sigma(z)) = \log\frac{e^{-z}}{1 + e^{-z}}
+# = -z - \log(1 + e^{-z})$,
+# $$\ell = y \log(1 + e^{-z}) + (1 - y)\big(z + \log(1 + e^{-z})\big) = (1 - y)\,z + \log(1 + e^{-z}).$$
+# For $z \ge 0$ this is safe, since $e^{-z} \le 1$. For $z < 0$, $e^{-z}$ can overflow, so first take $e^{-z}$ out of
+# the log: $\log(1 + e^{-z}) = -z + \log(1 + e^{z})$, which gives $\ell = -yz + \log(1 + e^{z})$ with $e^{z} < 1$.
+# Both cases are one formula, because $\max(z, 0)$ is $z$ in the first and 0 in the second, and $e^{-|z|}$ is
+# $e^{-z}$ in the first and $e^{z}$ in the second:
+# $$\ell = \max(z, 0) - yz + \log\big(1 + e^{-|z|}\big).$$
+# Now $e^{-|z|} \le 1$ never overflows, and `log1p` (which computes $\log(1 + u)$ accurately for tiny $u$) keeps
+# precision. That is `BCEWithLogitsLoss`.
 
 # %%
 def bce_with_logits(z, y):
@@ -160,8 +177,11 @@ print("gradient: max |(p - y) / N - finite differences| =",
 #
 # With $K$ classes the network outputs logits $z \in \mathbb{R}^K$, softmax turns them into probabilities, and the
 # loss is the negative log-probability of the true class $y$:
-# $$\ell(z, y) = -\log \mathrm{softmax}(z)_y = -z_y + \log \sum_{j=1}^K e^{z_j}, \qquad
-# \frac{\partial \ell}{\partial z} = \mathrm{softmax}(z) - \mathrm{onehot}(y).$$
+# $$\ell(z, y) = -\log \mathrm{softmax}(z)_y = -\log \frac{e^{z_y}}{\sum_j e^{z_j}} = -z_y + \log \sum_{j=1}^K e^{z_j}.$$
+# Differentiate with respect to one logit $z_k$: the first term gives $-1$ if $k = y$ and 0 otherwise; the second
+# gives $\frac{e^{z_k}}{\sum_j e^{z_j}} = \mathrm{softmax}(z)_k$. With $\mathrm{onehot}(y)$ the vector with a 1 at
+# position $y$ and 0 elsewhere,
+# $$\frac{\partial \ell}{\partial z} = \mathrm{softmax}(z) - \mathrm{onehot}(y).$$
 # The gradient is "predicted minus true distribution", exactly as in the binary case. Again we never form the
 # probabilities: **log-softmax** $z_y - \max_j z_j - \log\sum_j e^{z_j - \max_j z_j}$ stays exact where the softmax
 # underflows. In float32 (the usual training precision) $e^{-120} \approx 10^{-52}$ is below the smallest float32,
@@ -204,7 +224,8 @@ print("max |dZ - finite differences|:", np.abs(dZ - numerical_gradient(lambda: c
 #
 # 1,797 images of 8x8 pixels, ten classes. We keep 25% as a test set that no training decision sees, and 15% for
 # validation; the split is stratified (every digit in the same proportion in each part), and the pixels are
-# standardised with statistics of the training part only.
+# standardised: each pixel is shifted and scaled to mean 0 and standard deviation 1, with the mean and standard
+# deviation of the training part only (chapter 06 explains why both matter).
 
 # %%
 X, y = load_digits()
@@ -215,8 +236,14 @@ X_train, X_val, X_test = scaler.transform(X_train), scaler.transform(X_val), sca
 print("train", X_train.shape, " val", X_val.shape, " test", X_test.shape)
 
 # %% [markdown]
-# A small MLP, $64 \to 32 \to 10$ with a ReLU, trained on the cross-entropy with SGD and momentum. The network
-# outputs logits; `CrossEntropyLoss` applies the log-softmax itself.
+# A small MLP (multi-layer perceptron: `Linear` layers with activations between them), $64 \to 32 \to 10$ with a
+# ReLU. The network outputs logits; `CrossEntropyLoss` applies the log-softmax itself. We train it with SGD with
+# *momentum* 0.9, a variant of chapter 01's SGD that steps along a running average of recent gradients instead of
+# the latest one alone (chapter 05 derives it; here it only makes training faster).
+#
+# `fit`, from `dlcourse.training`, runs exactly the five-line loop of chapter 01 (forward, loss, `zero_grad`,
+# backward, `step`) once per mini-batch for `epochs` epochs; after every epoch it also computes the loss and the
+# accuracy on the validation loader, without updating anything, and records them all in a `History`.
 
 # %%
 lr, num_epochs, batch_size = 0.05, 20, 32
@@ -258,8 +285,9 @@ plt.show()
 # false positives (FP: predicted $c$, is not) and false negatives (FN: is $c$, predicted something else):
 # $$\text{precision} = \frac{TP}{TP + FP}, \quad \text{recall} = \frac{TP}{TP + FN}, \quad
 # F_1 = \frac{2\,\text{precision}\cdot\text{recall}}{\text{precision} + \text{recall}} = \frac{2TP}{2TP + FP + FN}.$$
-# Precision answers "when it says 8, how often is it an 8?"; recall "of all the 8s, how many did it find?". The
-# *macro* average is the plain mean over the classes.
+# Precision answers "when it says 8, how often is it an 8?"; recall "of all the 8s, how many did it find?". When a
+# class is never predicted, TP + FP = 0 and precision is $0/0$; `metrics.precision` then reports 0 (its
+# `zero_division` argument, as in scikit-learn). The *macro* average is the plain mean over the classes.
 
 # %%
 test_logits = predict(model, X_test)  # (N_test, 10)
@@ -311,7 +339,10 @@ plt.show()
 # score. Each threshold $t$ ("say yes when score $\ge t$") gives a true-positive rate (recall) and a false-positive
 # rate (FP / all negatives); sweeping $t$ from high to low traces the **ROC curve** from (0, 0) to (1, 1). The area
 # under it (**AUC**) is the probability that a random positive scores higher than a random negative: 1 is perfect,
-# 0.5 is guessing. We compare the trained network with the same network before training.
+# 0.5 is guessing. Because it only looks at the *order* of the scores, a classifier can have a high AUC and still a
+# poor accuracy at a fixed threshold: scores that all lie between 0.6 and 0.7, positives above negatives, have AUC 1,
+# yet the threshold 0.5 says "yes" to everything. We compare the trained network with the same network before
+# training.
 
 # %%
 def probability_of(logits, c):
@@ -331,6 +362,20 @@ plt.ylabel("true-positive rate")
 plt.title(f"is it digit {digit}?")
 plt.legend()
 plt.show()
+
+# %% [markdown]
+# The untrained network is not at 0.5. Its logit for digit $c$ is a fixed but random function of the pixels; images of
+# the same digit look alike, so they get similar scores, and whether they land above or below the other digits is a
+# coin toss made once, when the weights were drawn. Over many random initialisations the AUC of an untrained
+# network scatters around 0.5, on both sides:
+
+# %%
+untrained_aucs = []
+for seed in range(8):
+    fresh = nn.Sequential(nn.Linear(64, 32, rng=np.random.default_rng(seed), dtype=np.float64), nn.ReLU(),
+                          nn.Linear(32, 10, rng=np.random.default_rng(seed + 100), dtype=np.float64))
+    untrained_aucs.append(metrics.roc_auc_score(is_digit, probability_of(predict(fresh, X_test), digit)))
+print("AUC of 8 untrained networks:", np.round(untrained_aucs, 2), f" mean {np.mean(untrained_aucs):.2f}")
 
 # %% [markdown]
 # The AUC does not depend on a threshold, and the ranking view gives a direct check: count, over all
@@ -393,14 +438,71 @@ for name, ours, theirs, inputs, target in cases:
 # 3. Why does `bce_naive` return `inf` for $z = 40$, $y = 0$, and what does `BCEWithLogitsLoss` compute instead?
 # 4. Why should a network's last layer output logits, not probabilities, when the loss is `CrossEntropyLoss`?
 # 5. A model predicts "not 8" for every image. What are its accuracy, precision and recall for class 8 on a test
-#    set with 10% eights?
-# 6. What does an AUC of 0.5 mean? Can the AUC be high while the accuracy at threshold 0.5 is poor?
+#    set with 10% eights? (Its precision is $0/0$; use the convention of `metrics.precision`, which, as
+#    scikit-learn, reports 0 when a class is never predicted.)
+# 6. What does an AUC of 0.5 mean? Can the AUC be high while the accuracy at threshold 0.5 is poor? Give an
+#    example.
 # 7. Why can the validation loss rise while the validation accuracy stays the same?
 #
 # ## What to try
 #
-# - Add a second outlier at $-30$ to `sample`: where do the two minimisers go?
-# - Train with `lr = 0.5`, then with `lr = 0.005`: how do the loss and accuracy curves change?
-# - Replace the hidden layer by nothing (softmax regression, `nn.Linear(64, 10)`): which digits get harder?
-# - Use `metrics.confusion_matrix(y_test, y_pred, normalize="true")`: what do the rows now sum to?
-# - Plot the ROC curve of every digit on one figure; which has the lowest AUC?
+# Add a second outlier at $-30$ to `sample`: where do the two minimisers go?
+
+# %% tags=["what-to-try"]
+sample2 = np.append(sample, -30.0)
+c2 = np.linspace(-12, 12, 2401)
+mse2 = ((c2[:, None] - sample2) ** 2).mean(axis=1)  # (C, 8) -> (C,)
+mae2 = np.abs(c2[:, None] - sample2).mean(axis=1)
+print(f"argmin MSE = {c2[mse2.argmin()]:.2f} (mean {sample2.mean():.2f}); argmin MAE = {c2[mae2.argmin()]:.2f} "
+      f"(with an even count, every c between the two middle values {np.sort(sample2)[3:5]} is a minimiser)")
+
+# %% [markdown]
+# Train with `lr = 0.5`, then with `lr = 0.005` (5 epochs each, to stay quick): how do the losses change?
+
+# %% tags=["what-to-try"]
+for trial_lr in [0.5, 0.005]:
+    trial = nn.Sequential(nn.Linear(64, 32, rng=np.random.default_rng(0), dtype=np.float64), nn.ReLU(),
+                          nn.Linear(32, 10, rng=np.random.default_rng(1), dtype=np.float64))
+    trial_train, trial_val = loaders()
+    trial_history = fit(trial, nn.CrossEntropyLoss(), SGD(trial.parameters(), lr=trial_lr, momentum=0.9),
+                        trial_train, epochs=5, val_loader=trial_val, metrics=["accuracy"], progress=False)
+    losses = " ".join(f"{v:.3g}" for v in trial_history["loss"])
+    print(f"lr {trial_lr}: training loss per epoch {losses}, "
+          f"last validation accuracy {trial_history['val_accuracy'][-1]:.3f}")
+
+# %% [markdown]
+# Replace the hidden layer by nothing (softmax regression, `nn.Linear(64, 10)`): which digits get harder? (On the
+# validation set, so the test set keeps its role.)
+
+# %% tags=["what-to-try"]
+linear_model = nn.Linear(64, 10, rng=np.random.default_rng(0), dtype=np.float64)
+linear_train, linear_val = loaders()
+fit(linear_model, nn.CrossEntropyLoss(), SGD(linear_model.parameters(), lr=lr, momentum=0.9), linear_train,
+    epochs=num_epochs, progress=False)
+f1_linear = metrics.f1_score(y_val, predict(linear_model, X_val).argmax(axis=1), average=None)
+f1_mlp = metrics.f1_score(y_val, predict(model, X_val).argmax(axis=1), average=None)
+print("digit      " + " ".join(f"{d:>5}" for d in range(10)))
+print("F1 MLP     " + " ".join(f"{v:5.2f}" for v in f1_mlp))
+print("F1 linear  " + " ".join(f"{v:5.2f}" for v in f1_linear))
+
+# %% [markdown]
+# Use `metrics.confusion_matrix(y_test, y_pred, normalize="true")`: what do the rows now sum to?
+
+# %% tags=["what-to-try"]
+print("row sums:", metrics.confusion_matrix(y_test, y_pred, normalize="true").sum(axis=1).round(6))
+
+# %% [markdown]
+# Plot the ROC curve of every digit on one figure; which has the lowest AUC?
+
+# %% tags=["what-to-try"]
+plt.figure(figsize=(4.5, 4.5))
+digit_aucs = []
+for c in range(10):
+    fpr, tpr, _ = metrics.roc_curve((y_test == c).astype(np.int64), probability_of(test_logits, c))
+    digit_aucs.append(metrics.auc(fpr, tpr))
+    plt.plot(fpr, tpr, lw=1, label=f"{c}: {digit_aucs[-1]:.3f}")
+plt.xlabel("false-positive rate")
+plt.ylabel("true-positive rate")
+plt.legend(fontsize=7)
+plt.show()
+print("lowest AUC: digit", int(np.argmin(digit_aucs)))

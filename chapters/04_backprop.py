@@ -280,14 +280,18 @@ print("max |Value - torch|     =", max(abs(v.grad - t.grad.item()) for v, t in z
 
 # %% [markdown]
 # `dlcourse.autograd.Value` is the same idea with the rest of the table (`-`, `/`, `**`, `exp`, `log`, `sigmoid`,
-# `relu`), an iterative topological sort (a deep graph would exceed Python's recursion limit), and PyTorch's rule
-# for repeated `backward` calls: leaves accumulate, intermediate nodes start over. One of its operations:
+# `relu`), an iterative topological sort (a deep graph would exceed Python's recursion limit), and a rule of its own
+# for repeated `backward` calls: leaves (values not computed from others, such as weights) accumulate over calls,
+# while intermediate nodes start from 0 on every call. PyTorch also accumulates into leaves, but it keeps no
+# gradient for intermediate tensors unless asked (`retain_grad()`), and by default refuses a second `backward`
+# through the same graph, because it frees the graph's saved values after the first. One of `Value`'s operations:
 
 # %%
 print(inspect.getsource(Value.sigmoid))
 
 # %% [markdown]
-# It is a real, if slow, engine: a 2-4-1 tanh network learns XOR with nothing but `Value`s and gradient descent.
+# It is a real, if slow, engine: a 2-4-1 tanh network learns XOR with nothing but `Value`s and full-batch gradient
+# descent (chapter 01), $\theta \leftarrow \theta - \eta\, \bar\theta$ with $\eta = 0.2$.
 
 # %%
 X_xor, y_xor = [[0, 0], [0, 1], [1, 0], [1, 1]], [-1.0, 1.0, 1.0, -1.0]
@@ -372,10 +376,16 @@ torch_model.to(device)
 names = [name for name, _ in model.named_parameters()]  # 0.weight, 0.bias, 2.weight, 2.bias
 
 
-def tensor_forward(params, X, y):
-    """params: the four Tensors in named_parameters order. Returns the scalar loss Tensor."""
+def tensor_logits(params, X, activation="relu"):
+    """params: the four Tensors in named_parameters order; X: (N, D). Returns the (N, K) logits Tensor."""
     W1, b1, W2, b2 = params
-    return cross_entropy((X @ W1.T + b1).relu() @ W2.T + b2, y)  # (N, D) -> (N, H) -> (N, K) -> scalar
+    hidden = getattr(X @ W1.T + b1, activation)()  # (N, D) -> (N, H); activation "relu", "tanh" or "sigmoid"
+    return hidden @ W2.T + b2  # (N, H) -> (N, K)
+
+
+def tensor_forward(params, X, y, activation="relu"):
+    """The scalar mean cross-entropy Tensor of the network on (X, y)."""
+    return cross_entropy(tensor_logits(params, X, activation), y)
 
 
 params = [Tensor(p.data.copy(), requires_grad=True, label=name) for name, p in model.named_parameters()]
@@ -399,9 +409,10 @@ for p, (name, layer_param) in zip(params, model.named_parameters()):
           f"Tensor vs torch {relative_error(p.grad, torch_grads[name]):.1e}")
 
 # %% [markdown]
-# Training with the `Tensor` engine is then the usual loop. `no_grad` would be needed around the update in PyTorch;
-# here we simply change `.data`, which the graph does not see. Full-batch gradient descent, side by side with
-# PyTorch from the same start:
+# Training with the `Tensor` engine is then the usual loop of chapter 01. In PyTorch the update must be made inside
+# `torch.no_grad()` (chapter 01), or autograd would record it; here we simply replace `.data`, which the graph does
+# not see. Full-batch gradient descent (every step uses all 1,797 images), side by side with PyTorch from the same
+# start:
 
 # %%
 lr, num_epochs = 0.5, 100
@@ -423,10 +434,16 @@ for _ in range(num_epochs):
     torch_opt.step()
     losses_torch.append(loss_t.item())
 
-logits = (X_digits @ params[0].data.T + params[1].data).clip(0) @ params[2].data.T + params[3].data
+logits = tensor_logits(params, X_digits).data  # the trained network's (N, K) logits, from the same forward code
 print(f"loss {losses_tensor[0]:.4f} -> {losses_tensor[-1]:.4f} after {num_epochs} steps; "
       f"training accuracy {metrics.accuracy(y_digits, logits.argmax(1)):.3f}")
 print(f"max |loss Tensor - loss torch| over all steps: {np.abs(np.subtract(losses_tensor, losses_torch)).max():.1e}")
+fig, ax = plt.subplots(figsize=(6, 3.2), constrained_layout=True)
+ax.semilogy(losses_tensor, label="Tensor engine")
+ax.semilogy(losses_torch, "--", label="PyTorch")
+ax.set(xlabel="step (full batch)", ylabel="training loss", title="the digit network, trained two ways")
+ax.legend()
+plt.show()
 
 # %% [markdown]
 # ## 6. Drawing the graph
@@ -453,7 +470,15 @@ plt.show()
 # The central difference has truncation error $O(\epsilon^2)$ and rounding error about $10^{-16}/\epsilon$ in
 # float64, so $\epsilon \approx 10^{-6}$ balances them. We compare with the norm-wise relative error
 # $\lVert g - \tilde g \rVert / (\lVert g \rVert + \lVert \tilde g \rVert)$; per-element ratios blow up where a
-# gradient is near 0. `dlcourse.gradcheck` does both: first the `Tensor` engine on a small batch:
+# gradient is near 0.
+#
+# What counts as a pass? With $\epsilon = 10^{-6}$ in float64, a correct backward of a smooth function agrees to
+# about $10^{-8}$ or better (the numbers printed below). A relative error above $10^{-3}$ is a bug, almost surely; one
+# between about $10^{-6}$ and $10^{-3}$ deserves a look: either a small bug, or a *kink* (ReLU at 0, tied maxima)
+# that the two evaluation points $\theta \pm \epsilon e_i$ straddle, so that the difference quotient mixes two slopes.
+# (Stanford's cs231n notes give thresholds of the same kind.) Note that with float32 the rounding error is
+# $10^{-7}/\epsilon$, so gradient checks are done in float64. `dlcourse.gradcheck` does both: first the `Tensor`
+# engine on a small batch:
 
 # %%
 X_small, y_small = X_digits[:20], y_digits[:20]
@@ -472,8 +497,8 @@ errors = check_module(model, X_small, rng=rng)
 print({name: f"{err:.1e}" for name, err in errors.items()})
 
 # %% [markdown]
-# The choice of $\epsilon$, measured: the error against the autograd gradient of $W_1$ in the tiny network of
-# section 3, for $\epsilon$ from $10^{-1}$ to $10^{-12}$.
+# The choice of $\epsilon$, measured: the error against the gradient $\bar W_1$ that we backpropagated by hand in
+# section 3 (`dW1`), for $\epsilon$ from $10^{-1}$ to $10^{-12}$.
 
 # %%
 def tiny_loss_of_W1(W):
@@ -510,7 +535,8 @@ def scalar_expression(a, b, c, d, e):
 
 
 def array_expression(X, W, bias, v, picks):
-    """X (N, D), W (D, M), bias (M,), v (N, 1), picks (N,) class indices; written once for both engines."""
+    """X (N, D), W (D, M), bias (M,), v (N, 1), picks (N,) class indices. Written once for both engines, except
+    for the one line where their names differ (log_softmax and max against torch.log_softmax and amax)."""
     Z = (X @ W + bias).tanh()  # (N, D) @ (D, M) + (M,) -> (N, M)
     scores = Z * v - (Z * Z).mean(axis=0, keepdims=True) + Z.exp() / (1 + bias * bias)  # (N, M)
     if isinstance(X, Tensor):
@@ -544,12 +570,13 @@ print(f"Tensor vs torch.autograd, worst relative error over 20 random points: {w
 # %% [markdown]
 # ## 9. Vanishing gradients, measured
 #
-# Backprop multiplies local derivatives along a path. Through a chain of $L$ sigmoids,
-# $a_\ell = \sigma(a_{\ell-1})$, the chain rule gives
+# Backprop multiplies local derivatives along a path. Through a chain of $n$ sigmoids,
+# $a_\ell = \sigma(a_{\ell-1})$ for $\ell = 1, \dots, n$ (we write the depth $n$, because $L$ is the loss), the chain
+# rule gives
 #
-# $$\frac{d a_L}{d a_0} = \prod_{\ell=1}^{L} \sigma'(a_{\ell-1}), \qquad \sigma'(z) = \sigma(z)(1-\sigma(z)) \le \tfrac14,$$
+# $$\frac{d a_n}{d a_0} = \prod_{\ell=1}^{n} \sigma'(a_{\ell-1}), \qquad \sigma'(z) = \sigma(z)(1-\sigma(z)) \le \tfrac14,$$
 #
-# so the gradient shrinks at least like $4^{-L}$. For tanh the factor $1 - \tanh^2$ is at most 1, and for ReLU it
+# so the gradient shrinks at least like $4^{-n}$. For tanh the factor $1 - \tanh^2$ is at most 1, and for ReLU it
 # is exactly 1 on positive inputs. What the product actually does, measured with `Value` for chains of depth 1 to
 # 30 (starting from $a_0 = 0.5$):
 
@@ -567,15 +594,17 @@ for name, act in activations.items():
         out.backward()
         grads.append(a0.grad)
     chain_grads[name] = np.array(grads)
-    print(f"{name:>7}: d a_L / d a_0 at L = 1, 10, 30: {grads[0]:.2e}, {grads[9]:.2e}, {grads[29]:.2e}")
+    print(f"{name:>7}: d a_n / d a_0 at n = 1, 10, 30: {grads[0]:.2e}, {grads[9]:.2e}, {grads[29]:.2e}")
 
 # %% [markdown]
 # A real network also multiplies by weight matrices: $\bar h_{\ell-1} = W_\ell^\top (\bar h_\ell \odot f'(z_\ell))$.
-# We build 30-layer networks of width 64 with each activation, initialised with the gain recommended for it
-# ($\mathrm{std} = \text{gain}/\sqrt{64}$ with gain 1 for sigmoid, 5/3 for tanh, $\sqrt 2$ for ReLU, from
-# `nn.init.calculate_gain`), push a batch of 256 random inputs through, backpropagate a random output gradient
-# with the `Tensor` engine, and measure $\lVert \bar W_\ell \rVert$ for every layer $\ell$. Then PyTorch does the
-# same for the same weights, as a check.
+# We build 30-layer networks of width 64 with each activation. Each weight is drawn from a normal distribution with
+# standard deviation $\text{gain}/\sqrt{64}$: $1/\sqrt{64}$ would keep the size of the signal through a linear layer
+# (chapter 06 derives this), and the *gain* is a factor per activation that makes up for how much the activation
+# itself shrinks the signal (PyTorch's recommended values, from `nn.init.calculate_gain`: 1 for sigmoid, 5/3 for
+# tanh, $\sqrt 2$ for ReLU, which zeroes half of its inputs). We push a batch of 256 random inputs through,
+# backpropagate a random output gradient with the `Tensor` engine, and measure $\lVert \bar W_\ell \rVert$ for every
+# layer $\ell$. Then PyTorch does the same for the same weights, as a check.
 
 # %%
 width, depth, batch = 64, 30, 256
@@ -614,7 +643,7 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 4), constrained_layout=True)
 for name in activations:
     axes[0].semilogy(depths, np.abs(chain_grads[name]), "o-", ms=3, label=name)
     axes[1].semilogy(np.arange(1, depth + 1), layer_norms[name], "o-", ms=3, label=name)
-axes[0].set(xlabel="depth L of the scalar chain", ylabel=r"$|d a_L / d a_0|$", title="a chain of scalar activations")
+axes[0].set(xlabel="depth n of the scalar chain", ylabel=r"$|d a_n / d a_0|$", title="a chain of scalar activations")
 axes[1].set(xlabel="layer (1 = next to the input)", ylabel=r"$\|\partial L / \partial W_\ell\|$",
             title=f"{depth} layers of width {width}")
 for ax in axes:
@@ -628,8 +657,8 @@ plt.show()
 # only slowly; in the wide network its gain of 5/3 keeps the layer norms within the printed ratio of each other
 # (here it slightly over-compensates: the norms grow towards the input). ReLU passes gradient unchanged where it is
 # active, and with the $\sqrt 2$ gain its layer norms stay within a small factor of each other. This is why deep
-# networks use ReLU-like activations, careful initialisation (the chapter on initialisation) and, later,
-# normalisation and residual connections.
+# networks use ReLU-like activations, careful initialisation (chapter 06) and, later, normalisation and residual
+# connections.
 #
 # ## Self-check
 #
@@ -642,17 +671,108 @@ plt.show()
 #    `dlcourse.autograd` computes it for any broadcast?
 # 6. Why is the tanh and sigmoid backward written in terms of the output ($1-u^2$, $u(1-u)$) rather than the input?
 # 7. Central differences: why is $\epsilon = 10^{-6}$ a good choice in float64, and why is a norm-wise relative
-#    error used rather than the largest per-element ratio?
+#    error used rather than the largest per-element ratio? Which relative error counts as a pass, and which as a
+#    certain bug?
 # 8. In a chain of 30 sigmoids, at most how large can $|d a_{30}/d a_0|$ be? What did the measurement give?
 #
 # ## What to try
 #
-# - Replace `+=` by `=` in `MiniValue.__mul__` and rerun the $x \cdot x + x$ cell: which answer do you get, and why?
-# - Add `exp` and `log` to `MiniValue` and check them against `Value` on $\log(1 + e^{x})$.
-# - In the digit classifier, replace `relu` by `sigmoid` in `tensor_forward` and watch the loss curve.
-# - In section 9, initialise every network with gain 1 instead: how do the tanh and ReLU curves change? Try
-#   sigmoid with gain 4 (its slope at 0 is 1/4).
-# - Check `Tensor.max` with `numerical_gradient` on an input with two equal maxima: what does the central difference
-#   see, and what does the engine return?
-# - Exercise 04 (`exercises/04_backprop`) asks you to write the backward of `mul`, `tanh`, `exp` and `matmul` with
-#   broadcasting, and to backpropagate through a tiny network by hand.
+# Replace `+=` by `=` in `MiniValue.__mul__` and rerun the $x \cdot x + x$ cell: which answer do you get, and why?
+# (Below, a copy of the class with the broken multiplication, so that `MiniValue` itself stays correct.)
+
+# %% tags=["what-to-try"]
+class BrokenValue(MiniValue):
+    def __mul__(self, other):
+        out = BrokenValue(self.data * other.data, (self, other))
+
+        def push_grad():  # "=" instead of "+=": the second path overwrites the first
+            self.grad = other.data * out.grad
+            other.grad = self.data * out.grad
+
+        out.push_grad = push_grad
+        return out
+
+
+xb_ = BrokenValue(3.0)
+(xb_ * xb_ + xb_).backward()
+print("with '=': df/dx =", xb_.grad, "instead of 7: the + added 1, then x*x overwrote it with one factor x = 3")
+
+# %% [markdown]
+# Add `exp` and `log` to `MiniValue` and check them against `Value` on $\log(1 + e^{x})$. (`MiniValue` only knows
+# `MiniValue + MiniValue`, so the 1 must be a `MiniValue` too: `1 + v` would need a `__radd__` method.)
+
+# %% tags=["what-to-try"]
+def mini_exp(self):
+    out = MiniValue(float(np.exp(self.data)), (self,))
+
+    def push_grad():  # d e^a / da = e^a, the output itself
+        self.grad += out.data * out.grad
+
+    out.push_grad = push_grad
+    return out
+
+
+def mini_log(self):
+    out = MiniValue(float(np.log(self.data)), (self,))
+
+    def push_grad():  # d log a / da = 1 / a
+        self.grad += out.grad / self.data
+
+    out.push_grad = push_grad
+    return out
+
+
+MiniValue.exp, MiniValue.log = mini_exp, mini_log
+x_mini, x_value = MiniValue(0.7), Value(0.7)
+(MiniValue(1.0) + x_mini.exp()).log().backward()
+(1 + x_value.exp()).log().backward()
+print("MiniValue:", x_mini.grad, " Value:", x_value.grad, " sigmoid(0.7):", 1 / (1 + np.exp(-0.7)))
+
+# %% [markdown]
+# In the digit classifier, replace `relu` by `sigmoid` in the hidden layer and compare the loss curves (30
+# full-batch steps each, from the same start):
+
+# %% tags=["what-to-try"]
+fig, ax = plt.subplots(figsize=(6, 3.2), constrained_layout=True)
+for activation in ["relu", "sigmoid"]:
+    trial = [Tensor(p.data.copy(), requires_grad=True) for p in model.parameters()]  # the untrained weights
+    trial_losses = []
+    for _ in range(30):
+        loss = tensor_forward(trial, X_digits, y_digits, activation)
+        for p in trial:
+            p.zero_grad()
+        loss.backward()
+        for p in trial:
+            p.data = p.data - lr * p.grad
+        trial_losses.append(loss.item())
+    ax.plot(trial_losses, label=activation)
+    print(f"{activation}: loss {trial_losses[0]:.3f} -> {trial_losses[-1]:.3f}")
+ax.set(xlabel="step", ylabel="training loss")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# In section 9, initialise every network with gain 1 instead: how do the tanh and ReLU ratios change? Then try
+# sigmoid with gain 4 (its slope at 0 is 1/4).
+
+# %% tags=["what-to-try"]
+for name, act, gain in [("tanh", lambda t: t.tanh(), 1.0), ("ReLU", lambda t: t.relu(), 1.0),
+                        ("sigmoid", lambda t: t.sigmoid(), 4.0)]:
+    weights = [np.random.default_rng(layer).normal(0, gain / np.sqrt(width), (width, width)) for layer in range(depth)]
+    norms, _ = layer_grad_norms(weights, act)
+    print(f"{name:>7}, gain {gain}: ||dW|| layer 1 / layer 30 = {norms[0] / norms[-1]:.1e}")
+
+# %% [markdown]
+# Check `Tensor.max` with `numerical_gradient` on an input with two equal maxima: what does the central difference
+# see, and what does the engine return?
+
+# %% tags=["what-to-try"]
+tied = np.array([1.0, 3.0, 3.0, 2.0])
+tied_tensor = Tensor(tied.copy(), requires_grad=True)
+tied_tensor.max().backward()
+print("engine:            ", tied_tensor.grad, "(the tied maxima share the gradient, as torch.amax)")
+print("central difference:", numerical_gradient(lambda: tied.max(), tied))
+
+# %% [markdown]
+# Exercise 04 (`exercises/04_backprop`) asks you to write the backward of `mul`, `tanh`, `exp` and `matmul` with
+# broadcasting, and to backpropagate through a tiny network by hand.

@@ -12,10 +12,13 @@
 #
 # Plan: (1) initialisation, measured through 50 layers, and gradient clipping; (2) preprocessing: standardisation,
 # one-hot labels, padded sequences, augmented images; (3) batch and layer normalisation, built by hand and raced;
-# (4) overfitting, then L2, dropout and early stopping; (5) grid versus random search; (6) the best model, in NumPy
-# and in PyTorch.
+# (4) overfitting, then L2 and weight decay, L1, dropout and early stopping; (5) grid search, random search and
+# Bayesian optimisation; (6) debugging a network that does not learn; (7) the best model, in NumPy and in PyTorch,
+# and the one look at the test set.
 
 # %%
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -27,7 +30,8 @@ from dlcourse.data import DataLoader, Standardizer, load_digits, one_hot, train_
 from dlcourse.data.augment import add_noise, random_flip, random_shift, shift_images
 from dlcourse.data.sequences import pad_sequences, padding_mask
 from dlcourse.nn.functional import dropout_forward
-from dlcourse.training import EarlyStopping, TrainingDiverged, evaluate, fit, predict
+from dlcourse.training import EarlyStopping, Stepper, TrainingDiverged, evaluate, fit, predict
+from dlcourse.tuning import expected_improvement, gp_posterior
 
 rng = np.random.default_rng(0)
 dlcourse.torch.seed_everything(0)
@@ -37,7 +41,7 @@ torch.set_num_threads(1)  # tiny tensors: one CPU thread is faster, and its sums
 # %% [markdown]
 # The data for the whole chapter: the 1,797 handwritten digits (8×8 grey levels in $[0, 1]$), split once into
 # training, validation and test parts (70/15/15, every digit in the same proportion in each). The test part is
-# touched only in section 6.
+# touched only in section 7, the final report; every decision before it uses the validation part.
 
 # %%
 images, labels = load_digits(as_images=True, dtype=np.float32)  # (N, 8, 8) in [0, 1], (N,)
@@ -50,17 +54,25 @@ print("train / val / test images:", img_train.shape, img_val.shape, img_test.sha
 # ## 1. Initialisation
 #
 # Take one linear layer $z = W x$ with $D$ inputs (the *fan-in*), weights drawn independently with mean 0 and
-# variance $\operatorname{Var}(w)$, and inputs with mean 0 and variance $\operatorname{Var}(x)$. Each output is a
-# sum of $D$ independent products, so
-# $$\operatorname{Var}(z) = D \operatorname{Var}(w) \operatorname{Var}(x).$$
-# Through $L$ layers this factor $D\operatorname{Var}(w)$ is applied $L$ times: slightly above 1 and the signal
-# explodes, slightly below and it vanishes. The backward pass multiplies gradients by $W^\top$, with the factor
-# $D_{\text{out}}\operatorname{Var}(w)$. Two classic answers:
+# variance $\operatorname{Var}(w)$, independently of the inputs. Two facts about independent random variables do
+# the work. For one product, $\operatorname{Var}(wx) = \mathbb E[w^2 x^2] - (\mathbb E[wx])^2
+# = \mathbb E[w^2]\,\mathbb E[x^2] - (\mathbb E[w]\,\mathbb E[x])^2$, because the expectation of a product of
+# independent variables is the product of their expectations; with $\mathbb E[w] = 0$ that is
+# $\operatorname{Var}(wx) = \operatorname{Var}(w)\,\mathbb E[x^2]$. And the variance of a sum of independent terms is
+# the sum of their variances. Each output $z_i = \sum_{j=1}^{D} W_{ij} x_j$ is a sum of $D$ such products, so
+# $$\operatorname{Var}(z) = D \operatorname{Var}(w)\, \mathbb E[x^2], \qquad = D \operatorname{Var}(w)
+# \operatorname{Var}(x) \text{ when the inputs have mean 0.}$$
+# Through many layers this factor $D\operatorname{Var}(w)$ is applied once per layer: slightly above 1 and the
+# signal explodes, slightly below and it vanishes. The backward pass multiplies gradients by $W^\top$, where the same
+# argument gives the factor $D_{\text{out}}\operatorname{Var}(w)$. Two classic answers:
 #
-# - **Xavier/Glorot** (for tanh, which is linear near 0): keep both directions balanced on average,
-#   $\operatorname{Var}(w) = \dfrac{2}{D_{\text{in}} + D_{\text{out}}}$.
-# - **He/Kaiming** (for ReLU, which zeroes half of its inputs and so halves the second moment):
-#   $\operatorname{Var}(w) = \dfrac{2}{D_{\text{in}}}$.
+# - **Xavier/Glorot** (for tanh, which is linear near 0 and keeps the mean at 0): keep both directions balanced on
+#   average, $\operatorname{Var}(w) = \dfrac{2}{D_{\text{in}} + D_{\text{out}}}$.
+# - **He/Kaiming** (for ReLU). ReLU's outputs are not centred, so the formula with $\mathbb E[x^2]$ is the one to use.
+#   If the previous layer's pre-activation $z'$ is symmetric around 0, ReLU keeps exactly the positive half, so
+#   $\mathbb E[\mathrm{ReLU}(z')^2] = \tfrac12 \mathbb E[z'^2] = \tfrac12 \operatorname{Var}(z')$. Then
+#   $\operatorname{Var}(z) = D \operatorname{Var}(w) \cdot \tfrac12 \operatorname{Var}(z')$, which stays the same from
+#   layer to layer when $\operatorname{Var}(w) = \dfrac{2}{D_{\text{in}}}$.
 #
 # Against them, two *naive* choices: small random numbers, $\mathcal N(0, 0.01^2)$, and unit ones,
 # $\mathcal N(0, 1)$. All four by hand, then compared with `dlcourse.nn.init` (same generator, so the same numbers)
@@ -200,9 +212,16 @@ print("max relative difference, gradient std:  ", np.max(np.abs(np.array(torch_g
 # returns $\|g\|$ from *before* clipping (handy to log); `nn.clip_grad_value_(params, c)` instead clamps every element
 # to $[-c, c]$, which changes the direction. We clip the exploding gradients of the unit-init ReLU network and
 # compare with `torch.nn.utils.clip_grad_norm_` on the same gradients.
+#
+# In a training loop, clipping goes between `backward` (which computes the gradients) and `optimizer.step()` (which
+# uses them). `fit` has a hook for that place, `after_backward`, and one after the step, `after_step` (used for L1
+# in section 4). This is the method `fit` runs for every batch:
 
 # %%
-params = list(nets["ReLU", "naive N(0, 1)"].parameters())
+print(inspect.getsource(Stepper.update))
+
+# %%
+params = list(nets["ReLU", "naive N(0, 1)"].parameters())  # their .grad holds the gradients measured above
 twins = [torch.nn.Parameter(torch.tensor(p.data)) for p in params]
 for p, t in zip(params, twins):
     t.grad = torch.tensor(p.grad)
@@ -357,8 +376,8 @@ plt.show()
 # Not every transform preserves the label: a mirrored 2 is not a 2, so flips suit photographs of cats but not digits.
 # Does augmentation help? Shifts teach the network that position does not matter. We train the same network twice,
 # 10 epochs each, once on the original images and once on images shifted at random by up to one pixel in each
-# direction (a new shift every time an image is drawn), then test both on the original test digits and on the
-# test digits shifted by one random pixel.
+# direction (a new shift every time an image is drawn), then score both on the original validation digits and on
+# the validation digits shifted by one random pixel (the test set waits for section 7).
 
 # %%
 class ShiftedBatches:
@@ -377,14 +396,14 @@ class ShiftedBatches:
             yield scaler.transform(shifted.reshape(len(shifted), 64)), yb  # (B, 8, 8) -> (B, 64)
 
 
-shifted_test = scaler.transform(random_shift(img_test, 1, rng=np.random.default_rng(5)).reshape(-1, 64))
+shifted_val = scaler.transform(random_shift(img_val, 1, rng=np.random.default_rng(5)).reshape(-1, 64))
 for label, max_shift in [("no augmentation", 0), ("random shifts", 1)]:
     model = small_mlp(seed=1, hidden=128)
     fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=3e-3),
         ShiftedBatches(max_shift, np.random.default_rng(6)), epochs=10, progress=False)
-    clean = (predict(model, X_test).argmax(axis=1) == y_test).mean()
-    moved = (predict(model, shifted_test).argmax(axis=1) == y_test).mean()
-    print(f"{label:>16}: test accuracy {clean:.3f} on the original digits, {moved:.3f} on shifted ones")
+    clean = (predict(model, X_val).argmax(axis=1) == y_val).mean()
+    moved = (predict(model, shifted_val).argmax(axis=1) == y_val).mean()
+    print(f"{label:>16}: validation accuracy {clean:.3f} on the original digits, {moved:.3f} on shifted ones")
 
 # %% [markdown]
 # Without augmentation, a one-pixel move (an eighth of the image) costs a large part of the accuracy: the network
@@ -402,13 +421,30 @@ for label, max_shift in [("no augmentation", 0), ("random shifts", 1)]:
 # $$\mu = \frac1N\sum_i x_i, \qquad \sigma^2 = \frac1N\sum_i (x_i - \mu)^2, \qquad
 # \hat x_i = \frac{x_i - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad y_i = \gamma\,\hat x_i + \beta.$$
 #
-# **Backward.** With $g_i = \partial L/\partial y_i$: $\ \partial L/\partial\gamma = \sum_i g_i \hat x_i$,
-# $\ \partial L/\partial\beta = \sum_i g_i$, and $\hat g_i = \gamma g_i$ flows into $\hat x$. Every $x_i$ also moves
-# $\mu$ and $\sigma$, which every $\hat x_j$ depends on; collecting those paths gives
+# **Backward, derived.** Write $g_i = \partial L/\partial y_i$ for the upstream gradient (one feature; every feature
+# is handled alike). From $y_i = \gamma \hat x_i + \beta$: $\ \partial L/\partial\gamma = \sum_i g_i \hat x_i$,
+# $\ \partial L/\partial\beta = \sum_i g_i$, and $\hat g_i := \partial L / \partial \hat x_i = \gamma g_i$.
+#
+# The input $x_i$ reaches the loss through *every* $\hat x_j$, because each $\hat x_j$ uses $\mu$ and $\sigma^2$,
+# which use every $x_i$. So, by the multivariate chain rule (chapter 04),
+# $\partial L/\partial x_i = \sum_j \hat g_j\, \partial \hat x_j / \partial x_i$. Write $s = (\sigma^2 + \epsilon)^{-1/2}$,
+# so that $\hat x_j = (x_j - \mu)\, s$, and take the pieces one at a time:
+#
+# 1. $\partial \mu / \partial x_i = \frac1N$.
+# 2. $\partial \sigma^2 / \partial x_i = \frac2N (x_i - \mu)$: differentiating $\frac1N \sum_j (x_j - \mu)^2$ gives
+#    $\frac2N (x_i - \mu)$ from the term $j = i$, plus $-\frac2N \sum_j (x_j - \mu) \cdot \frac1N$ through $\mu$, which
+#    is 0 because deviations from the mean sum to 0.
+# 3. $\partial s / \partial x_i = -\frac12 (\sigma^2 + \epsilon)^{-3/2} \cdot \frac2N (x_i - \mu) = -\frac1N s^3 (x_i - \mu)
+#    = -\frac1N s^2\, \hat x_i$.
+# 4. By the product rule, with $[i = j]$ equal to 1 when $i = j$ and 0 otherwise,
+#    $\frac{\partial \hat x_j}{\partial x_i} = \big([i = j] - \tfrac1N\big)\, s + (x_j - \mu)\, \frac{\partial s}{\partial x_i}
+#    = s\,\Big([i = j] - \frac1N - \frac{\hat x_i \hat x_j}{N}\Big)$, using $x_j - \mu = \hat x_j / s$.
+#
+# Summing over $j$:
 # $$\frac{\partial L}{\partial x_i} = \frac{1}{\sqrt{\sigma^2 + \epsilon}}
 # \Big(\hat g_i - \frac1N\sum_j \hat g_j - \hat x_i\,\frac1N\sum_j \hat g_j \hat x_j\Big).$$
 # The two means remove from $\hat g$ its components along $(1, \dots, 1)$ and along $\hat x$: the two directions in
-# which changing $x$ does not change $\hat x$ (a shift, and a scaling).
+# which changing $x$ does not change $\hat x$ (a shift of every $x_i$ by the same amount, and a scaling).
 
 # %%
 def batchnorm_forward_by_hand(x, gamma, beta, eps=1e-5):
@@ -546,8 +582,9 @@ def large_mlp(seed, p_drop=0.0):
 
 
 def train_small(model, weight_decay=0.0, early_stopping=None, epochs=60):
+    """Adam, lr 1e-3, on the 150 examples; weight_decay > 0 makes it AdamW's decoupled decay (0: plain Adam)."""
     loader = DataLoader((X_small, y_small), batch_size=32, shuffle=True, rng=np.random.default_rng(9))
-    optimizer = optim.Adam(model.parameters(), lr=1e-3, weight_decay=weight_decay)
+    optimizer = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=weight_decay)
     return fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=epochs, val_loader=val_loader,
                metrics=["accuracy"], early_stopping=early_stopping, progress=False)
 
@@ -563,27 +600,109 @@ print(f"plain: after 60 epochs, training loss {regularised['plain'][1]['loss'][-
 # creeps up again: the network becomes ever more confident on the training examples, and on its wrong validation
 # answers with them. Three standard remedies.
 #
-# **L2 regularisation (weight decay).** Add $\frac{\lambda}{2}\sum w^2$ to the loss. Its gradient $\lambda w$ pulls
-# every weight towards 0, the more the larger it is, so the network prefers many small weights to a few large ones
-# (smoother functions). `nn.l2_penalty(params, wd)` returns the penalty and adds $\lambda w$ to the gradients; that
-# is exactly what `weight_decay=wd` in `optim.SGD` adds, as one step shows. (**L1**, $\lambda\sum|w|$, pulls with
-# constant force $\lambda\,\mathrm{sign}(w)$ and drives weights to exactly zero: `nn.l1_penalty`. For Adam, see
-# chapter 05 on why AdamW's decoupled decay differs from both.)
+# **L2 regularisation, and the three things called "weight decay".** Add $\frac{\lambda}{2}\sum w^2$ to the loss.
+# Its gradient $\lambda w$ pulls every weight towards 0, the more the larger it is, so the network prefers many small
+# weights to a few large ones (smoother functions). Three update rules go by the name *weight decay*, and they are
+# not all the same:
+#
+# 1. **An L2 penalty in the loss.** `nn.l2_penalty(params, wd)` returns the penalty and adds $\lambda w$ to the
+#    gradients; any optimizer then steps with $g + \lambda w$.
+# 2. **SGD's `weight_decay=wd`** adds $\lambda w$ to the gradient inside the step:
+#    $w \leftarrow w - \eta (g + \lambda w) = (1 - \eta\lambda)\, w - \eta g$, a shrink by the factor $1 - \eta\lambda$ at every
+#    step, hence the name. For SGD, 1 and 2 are the same update.
+# 3. **AdamW's decoupled decay.** `Adam(weight_decay=wd)` also just adds $\lambda w$ to the gradient, so it is the L2
+#    penalty (1) inside Adam; but Adam then divides by $\sqrt{\hat v}$, so weights with large gradients are barely
+#    decayed (chapter 05, section 8). AdamW instead shrinks $w \leftarrow (1 - \eta\lambda)\, w$ directly and takes
+#    the Adam step on the loss gradient alone. For Adam, 1 equals `Adam(weight_decay)`, and neither equals AdamW.
+#
+# One step of each on two copies of the same network and batch shows which pairs agree:
 
 # %%
-model_a, model_b = small_mlp(seed=11), small_mlp(seed=11)  # two copies of the same network
-for model in (model_a, model_b):
-    loss_fn = nn.CrossEntropyLoss()
-    loss_fn(model(X_train[:32]), y_train[:32])
-    model.zero_grad()
-    model.backward(loss_fn.backward())
+def copies_with_gradients(seed=11):
+    """Two copies of the same small network, each holding the gradient of the same batch's loss."""
+    pair = small_mlp(seed=seed), small_mlp(seed=seed)
+    for model in pair:
+        loss_fn = nn.CrossEntropyLoss()
+        loss_fn(model(X_train[:32]), y_train[:32])
+        model.zero_grad()
+        model.backward(loss_fn.backward())
+    return pair
+
+
+def max_weight_gap(model_a, model_b):
+    return max(np.abs(a.data - b.data).max() for a, b in zip(model_a.parameters(), model_b.parameters()))
+
+
+model_a, model_b = copies_with_gradients()
 penalty = nn.l2_penalty(model_a.parameters(), 0.01)  # returns the penalty, adds 0.01 * w to model_a's gradients
 optim.SGD(model_a.parameters(), lr=0.1).step()
 optim.SGD(model_b.parameters(), lr=0.1, weight_decay=0.01).step()
-print(f"penalty {penalty:.4f}; max |SGD + l2_penalty - SGD(weight_decay)| after one step:",
-      max(np.abs(a.data - b.data).max() for a, b in zip(model_a.parameters(), model_b.parameters())))
+print(f"penalty {penalty:.4f}; max |SGD + l2_penalty - SGD(weight_decay)| after one step: "
+      f"{max_weight_gap(model_a, model_b):.1e}")
+for other in ["Adam(weight_decay)", "AdamW(weight_decay)"]:
+    model_a, model_b = copies_with_gradients()
+    nn.l2_penalty(model_a.parameters(), 0.01)
+    optim.Adam(model_a.parameters(), lr=1e-3).step()
+    optimizer_cls = optim.Adam if other.startswith("Adam(") else optim.AdamW
+    optimizer_cls(model_b.parameters(), lr=1e-3, weight_decay=0.01).step()
+    print(f"max |Adam + l2_penalty - {other}| after one step: {max_weight_gap(model_a, model_b):.1e}")
+num_race_steps = 60 * len(DataLoader((X_small, y_small), batch_size=32))  # 60 epochs of the race below
+for decay in [1.0, 1e-2]:
+    print(f"AdamW, lr 1e-3, weight_decay {decay}: the decay alone scales every weight by "
+          f"{(1 - 1e-3 * decay) ** num_race_steps:.3f} over {num_race_steps} steps")
 
 # %% [markdown]
+# In the race below, the decay is AdamW's, with `weight_decay=1.0`: each step shrinks every weight by the factor
+# $1 - \eta\lambda = 1 - 10^{-3}$; the last lines above give what that adds up to over the race, and how little
+# AdamW's default, $10^{-2}$, would do here.
+#
+# **L1 regularisation and exact zeros.** The penalty $\lambda \sum |w|$ has the (sub)gradient
+# $\lambda\,\mathrm{sign}(w)$: a pull of constant size towards 0, however small the weight. The theory says that this
+# makes many weights exactly 0 (a *sparse* network). Added to the gradient for SGD (`nn.l1_penalty`), it does not: a
+# weight near 0 is pushed by $\eta\lambda$ to the other side, then back, and jitters around 0 without ever landing
+# on it. The minimiser of the penalised loss has exact zeros, but plain (sub)gradient steps do not find them.
+#
+# The *proximal* step does. Take the SGD step on the data loss alone, then solve the L1 part exactly: the point
+# closest to the new $w$ after paying $\eta\lambda |w|$ is the *soft threshold*
+# $$w \leftarrow \operatorname{sign}(w)\,\max(|w| - \eta\lambda,\ 0),$$
+# which moves every weight $\eta\lambda$ towards 0 and sets those that would cross 0 to exactly 0. It belongs after the
+# optimizer's step, `fit`'s `after_step` hook; the subgradient belongs before it, `after_backward`. Both on the small
+# network (SGD, `lr=0.05`, $\lambda = 10^{-2}$ on the first layer's weights, 10 epochs), counting exact zeros in
+# that layer. The pixels that are blank in every training image are a clean test: the data gives their weights
+# no gradient at all, so only the penalty acts on them.
+
+# %%
+l1_lr, l1_strength = 0.05, 1e-2
+blank = raw_train.std(axis=0) == 0  # (64,): pixels that are 0 in every training image
+l1_results = {}
+for method in ["subgradient (l1_penalty)", "proximal (soft threshold)"]:
+    model = small_mlp(seed=11)
+    weights = [model[0].weight]  # the penalty acts on the first layer's weights only
+
+    def add_l1_gradient(weights=weights):
+        nn.l1_penalty(weights, l1_strength)  # adds strength * sign(w) to each weight's gradient
+
+    def soft_threshold(weights=weights):
+        for w in weights:
+            w.data = (np.sign(w.data) * np.maximum(np.abs(w.data) - l1_lr * l1_strength, 0)).astype(w.data.dtype)
+
+    hooks = {"after_backward": add_l1_gradient} if method.startswith("sub") else {"after_step": soft_threshold}
+    loader = DataLoader((X_train, y_train), batch_size=32, shuffle=True, rng=np.random.default_rng(17))
+    history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=l1_lr), loader, epochs=10,
+                  val_loader=val_loader, metrics=["accuracy"], progress=False, **hooks)
+    first = model[0].weight.data  # (64 hidden, 64 pixels)
+    l1_results[method] = first
+    print(f"{method:>26}: exact zeros {np.mean(first == 0):.1%}, |w| < 1e-3 {np.mean(np.abs(first) < 1e-3):.1%}, "
+          f"blank pixels' weights: max |w| {np.abs(first[:, blank]).max():.1e}; "
+          f"val accuracy {history['val_accuracy'][-1]:.3f}")
+print(f"{blank.sum()} blank pixels; the jitter step lr * strength = {l1_lr * l1_strength:.1e}")
+
+# %% [markdown]
+# The subgradient leaves no weight at exactly 0: the blank pixels' weights, which only the penalty moves, hover
+# within one jitter step of 0. The proximal step sets them, and many others, to exactly 0, at the same validation
+# accuracy. (With Adam the soft threshold above is not the exact proximal step, because Adam rescales each
+# coordinate's step; sparse training with adaptive optimizers needs more care.)
+
 # **Dropout** (Srivastava et al., 2014). In training, zero each hidden unit with probability $p$, independently for
 # every example and every step, so no unit can rely on a particular other one being there. *Inverted* dropout
 # scales the survivors by $1/(1-p)$ so that the expected activation is unchanged, and evaluation simply uses the
@@ -618,8 +737,8 @@ print("eval mode is the identity:", drop.eval()(x) is x)
 # All three on the same network, data and batches:
 
 # %%
-with_l2 = large_mlp(seed=10)
-regularised["L2 (weight_decay=3e-3)"] = (with_l2, train_small(with_l2, weight_decay=3e-3))
+with_decay = large_mlp(seed=10)
+regularised["AdamW decay (weight_decay=1)"] = (with_decay, train_small(with_decay, weight_decay=1.0))
 with_dropout = large_mlp(seed=10, p_drop=0.5)
 regularised["dropout 0.5"] = (with_dropout, train_small(with_dropout))
 stopped = large_mlp(seed=10)
@@ -627,12 +746,14 @@ regularised["early stopping (patience 10)"] = (stopped, train_small(stopped, ear
 history = regularised["early stopping (patience 10)"][1]
 print(f"early stopping: stopped at epoch {history.stopped_epoch}, weights of epoch {history.restored_epoch} restored")
 
-print(f"\n{'':>30} {'last train loss':>15} {'train acc':>9} {'val acc':>8} {'val loss':>9} {'lowest val loss':>15}")
+print(f"\n{'':>30} {'last train loss':>15} {'train acc':>9} {'val acc':>8} {'val loss':>9} {'lowest val loss':>15} "
+      f"{'|weights|':>9}")
 for label, (model, history) in regularised.items():
     train_acc = (predict(model, X_small).argmax(axis=1) == y_small).mean()  # eval mode: no units dropped
     val = evaluate(model, val_loader, nn.CrossEntropyLoss(), metrics=["accuracy"])
+    weight_norm = np.sqrt(sum(np.sum(p.data.astype(np.float64) ** 2) for p in model.parameters()))
     print(f"{label:>30} {history['loss'][-1]:15.4f} {train_acc:9.3f} {val['accuracy']:8.3f} {val['loss']:9.3f} "
-          f"{min(history['val_loss']):15.3f}")
+          f"{min(history['val_loss']):15.3f} {weight_norm:9.1f}")
 
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(14, 3.4), layout="constrained", sharey=True)
@@ -648,12 +769,12 @@ plt.show()
 
 # %% [markdown]
 # Read the table (accuracies and losses of the final weights, restored ones for early stopping) with the curves.
-# The remedies change the *shape* of the validation curve more than its best value: with L2 it levels off instead
-# of creeping up, dropout keeps the training loss (measured with units dropped) well above the plain network's and
+# The remedies change the *shape* of the validation curve more than its best value: with AdamW's decay the weights
+# stay smaller (the last column) and the validation loss creeps up less, dropout keeps the training loss (measured with units dropped) well above the plain network's and
 # makes both curves noisier, and early stopping keeps the weights of the best epoch. The validation accuracies stay
 # within a few digits out of 270 of each other, which is within luck: all four networks classify their 150 training
 # digits perfectly, and a regulariser cannot put back information that 150 examples do not hold. More data can: the
-# network trained on all 1,257 training digits in section 6 beats every one of them.
+# network trained on all 1,257 training digits in section 7 beats every one of them.
 
 # %% [markdown]
 # ## 5. Hyperparameter tuning: grid search versus random search
@@ -663,10 +784,14 @@ plt.show()
 # optimistic). With a budget of 9 trainings:
 #
 # - **grid search** tries every combination of 3 learning rates × 3 widths;
-# - **random search** (Bergstra and Bengio, 2012) draws 9 pairs, the learning rate log-uniformly in
-#   $[10^{-4}, 10^{-1}]$ and the width log-uniformly in $[16, 512]$.
+# - **random search** (Bergstra and Bengio, 2012) draws 9 pairs, the learning rate *log-uniformly* in
+#   $[10^{-4}, 10^{-1}]$ and the width log-uniformly in $[16, 512]$. Log-uniform means that the *exponent* is drawn
+#   uniformly: $\log_{10} \eta$ uniform in $[-4, -1]$, so each decade (0.0001 to 0.001, 0.001 to 0.01, ...) is equally
+#   likely. A plain uniform draw would put 90% of the learning rates between 0.01 and 0.1, but what matters for a
+#   learning rate is its order of magnitude.
 #
-# Each trial trains `64 → width → 10` with Adam for 6 epochs.
+# Each trial trains `64 → width → 10` with Adam for 6 epochs. Both searches describe a point by $u \in [0, 1]^2$,
+# the two exponents rescaled to the unit square; `to_hyperparameters` turns it into a learning rate and a width.
 
 # %%
 def trial(lr, hidden, epochs=6):
@@ -676,10 +801,14 @@ def trial(lr, hidden, epochs=6):
     return evaluate(model, val_loader, nn.CrossEntropyLoss(), metrics=["accuracy"])["accuracy"]
 
 
+def to_hyperparameters(u):
+    """A point u of the unit square -> (lr, width): lr = 10^(-4 + 3 u_0) in [1e-4, 1e-1], width 2^(4 + 5 u_1)."""
+    return 10 ** (-4 + 3 * u[0]), int(round(2 ** (4 + 5 * u[1])))
+
+
 grid = [(lr, hidden, trial(lr, hidden)) for lr in [1e-4, 1e-3, 1e-2] for hidden in [16, 64, 256]]
 search_rng = np.random.default_rng(14)
-random_points = [(10 ** search_rng.uniform(-4, -1), int(round(2 ** search_rng.uniform(4, 9)))) for _ in range(9)]
-random_search = [(lr, hidden, trial(lr, hidden)) for lr, hidden in random_points]
+random_search = [(*to_hyperparameters(u), trial(*to_hyperparameters(u))) for u in search_rng.random((9, 2))]
 for name, results in [("grid", grid), ("random", random_search)]:
     lr, hidden, acc = max(results, key=lambda r: r[2])
     print(f"{name:>6} search: best validation accuracy {acc:.3f} at lr = {lr:.2g}, width = {hidden}; "
@@ -707,20 +836,212 @@ plt.show()
 # 9 different learning rates. That is the argument for random search, and it grows with the number of
 # hyperparameters. Both are *uninformed*: trial 9 ignores what trials 1–8 found.
 #
-# **Bayesian optimisation** uses them. It fits a cheap *surrogate* model of "validation score as a function of the
-# hyperparameters" to the trials so far (a Gaussian process, or the tree-structured Parzen estimator of Optuna and
-# Hyperopt), with an uncertainty, and picks the next trial where an *acquisition function* such as expected
-# improvement is highest: near the best points found, or where the surrogate is unsure. It needs fewer trials when
-# each is expensive. Related budget savers stop poor trials early (successive halving, Hyperband).
-
-# %% [markdown]
-# ## 6. The best model, in NumPy and in PyTorch
+# ### Bayesian optimisation
 #
-# We take the best (learning rate, width) of all 18 trials and train that network properly: 30 epochs, with the
-# learning rate annealed to 0 on a cosine schedule (chapter 05). Then, for the first and only time, the test set.
+# Bayesian optimisation uses them. Its two ingredients:
+#
+# - a **surrogate**: a cheap model of "validation score as a function of the hyperparameters", fitted to the trials
+#   so far, that predicts at any untried point both a score and how *unsure* it is. We use a *Gaussian process*
+#   (GP): it assumes that the scores at two points are random but correlated, the more the closer the points, with
+#   correlation $k(u, u') = \exp(-\lVert u - u' \rVert^2 / 2\ell^2)$ for a *length scale* $\ell$. Conditioning on the
+#   observed scores $y$ at points $U$ gives, at a new point $u$, a Gaussian with mean
+#   $m(u) = k(u, U)\,K^{-1} y$ and variance $s(u)^2 = 1 - k(u, U)\,K^{-1} k(U, u)$, where $K = k(U, U)$ (plus a small
+#   noise term on its diagonal; the scores are first centred and scaled). At an observed point the mean is the
+#   observed score and the variance about 0; far from all of them the mean falls back to the average score and the
+#   variance back to 1.
+# - an **acquisition function** that says where to try next. *Expected improvement* (EI) is the expected amount by
+#   which the score at $u$ beats the best score so far, $y^\ast$, counting only improvements:
+#   $\mathrm{EI}(u) = \mathbb E[\max(f(u) - y^\ast, 0)]$. For a Gaussian with mean $m$ and standard deviation $s$ this
+#   is $(m - y^\ast)\,\Phi(z) + s\,\varphi(z)$ with $z = (m - y^\ast)/s$ ($\Phi$, $\varphi$: the standard normal
+#   distribution function and density, as in chapter 02). It is large where the mean is high (*exploit*) or where the
+#   surrogate is unsure (*explore*).
+#
+# Both are a few lines of NumPy in `dlcourse.tuning`:
 
 # %%
-best_lr, best_hidden, _ = max(grid + random_search, key=lambda r: r[2])
+print(inspect.getsource(gp_posterior))
+print(inspect.getsource(expected_improvement))
+
+# %% [markdown]
+# The loop, in the open: start from 3 random points, then 6 times fit the GP to all trials so far, evaluate EI on a
+# 41 × 41 grid of candidate points covering the unit square, and train at the candidate with the largest EI. A single
+# comparison of 9 trials is at the mercy of luck, so we run both random search and Bayesian optimisation from 3
+# different seeds; each Bayesian run starts from the same 3 random points as the random search with its seed, so the
+# two differ only in how they choose the last 6 trials. The budget is 9 trainings for every method.
+
+# %%
+NUM_TRIALS, NUM_START = 9, 3
+candidates_1d = np.linspace(0, 1, 41)
+candidates = np.stack(np.meshgrid(candidates_1d, candidates_1d), axis=-1).reshape(-1, 2)  # (41*41, 2)
+
+
+def bayesian_optimisation(seed):
+    """Trials (lr, width, accuracy) chosen by a GP with expected improvement after NUM_START random ones."""
+    points = list(np.random.default_rng(seed).random((NUM_START, 2)))  # the random search's first 3 points
+    scores = [trial(*to_hyperparameters(u)) for u in points]
+    while len(points) < NUM_TRIALS:
+        mean, std = gp_posterior(np.array(points), np.array(scores), candidates, length_scale=0.25, noise=1e-3)
+        u = candidates[np.argmax(expected_improvement(mean, std, max(scores)))]
+        points.append(u)
+        scores.append(trial(*to_hyperparameters(u)))
+    return [(*to_hyperparameters(u), score) for u, score in zip(points, scores, strict=True)]
+
+
+def random_trials(seed):
+    return [(*to_hyperparameters(u), trial(*to_hyperparameters(u)))
+            for u in np.random.default_rng(seed).random((NUM_TRIALS, 2))]
+
+
+def best_so_far(results):
+    return np.maximum.accumulate([accuracy for _, _, accuracy in results])
+
+
+search_runs = {"grid": [grid], "random": [random_trials(seed) for seed in (20, 21, 22)],
+               "Bayesian (GP + EI)": [bayesian_optimisation(seed) for seed in (20, 21, 22)]}
+for name, runs in search_runs.items():
+    finals = [best_so_far(run)[-1] for run in runs]
+    after_six = [best_so_far(run)[5] for run in runs]
+    print(f"{name:>18}: best validation accuracy after 9 trials {np.round(finals, 3)} (mean {np.mean(finals):.3f}); "
+          f"after 6 trials, mean {np.mean(after_six):.3f}")
+print("one validation digit is", f"{1 / len(y_val):.4f}", "of accuracy")
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 3.8), layout="constrained")
+for color, (name, runs) in zip(["C0", "C1", "C2"], search_runs.items(), strict=True):
+    for k, run in enumerate(runs):
+        ax.plot(np.arange(1, NUM_TRIALS + 1), best_so_far(run), "o-", color=color, ms=3, alpha=0.8,
+                label=name if k == 0 else None)
+ax.set(xlabel="trials so far", ylabel="best validation accuracy so far", ylim=(0.85, 1.0),
+       title="the same budget, three ways to spend it")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# In the picture, a random run and the Bayesian run of the same seed share their first 3 trials, so their curves
+# coincide there; the grid's first trials use the smallest learning rate and start below the plotted range.
+# Read the printed numbers with the scale of the last line: on 270 validation digits, one digit is about 0.004 of
+# accuracy. Bayesian optimisation spends its last 6 trials near the best region it has seen (or where it is still
+# unsure), while random search keeps scattering them; the printed means show how much that bought here. On this
+# small problem all three searches end within a few validation digits of each other, because many settings are
+# nearly as good: the case for Bayesian optimisation is strongest when each trial is expensive and good settings are
+# rare. In practice one uses a library (Optuna's default sampler, the tree-structured Parzen estimator, is another
+# surrogate of the same kind) and stops poor trials early (successive halving, Hyperband).
+
+# %% [markdown]
+# ## 6. Debugging a network that does not learn
+#
+# When a network will not train, four cheap checks find most bugs. Run them in this order; each rules out a class
+# of mistakes before the next.
+#
+# **1. The loss at initialisation.** With small random weights the logits are close to each other, the softmax is
+# close to uniform, $p_k \approx 1/K$, and the cross-entropy is close to $-\log(1/K) = \log K$: about 2.30 for ten
+# classes. A first loss far above $\log K$ means confidently wrong logits from the start (weights too large, inputs not
+# standardised, a bug in the loss); far below means the labels leak into the inputs.
+
+# %%
+loss_fn = nn.CrossEntropyLoss()
+print(f"log K = log 10 = {np.log(10):.3f}")
+print(f"initial loss, standardised inputs:     {float(loss_fn(small_mlp(seed=30)(X_train), y_train)):.3f}")
+print(f"initial loss, raw pixels times 255:    {float(loss_fn(small_mlp(seed=30)(raw_train * 255), y_train)):.3f}")
+
+# %% [markdown]
+# **2. Overfit one batch.** A network with thousands of weights must be able to memorise 32 examples: train on a
+# single batch until the loss is near 0. If it cannot, the bug is in the model, the loss or the backward pass, not
+# in the amount of data or the regularisation, and there is no point in tuning anything else yet.
+
+# %%
+X_one, y_one = X_train[:32], y_train[:32]
+model = small_mlp(seed=31)
+optimizer = optim.Adam(model.parameters(), lr=1e-2)
+one_batch_losses = []
+for _ in range(150):
+    loss = loss_fn(model(X_one), y_one)
+    optimizer.zero_grad()
+    model.backward(loss_fn.backward())
+    optimizer.step()
+    one_batch_losses.append(float(loss))
+accuracy_on_batch = (predict(model, X_one).argmax(axis=1) == y_one).mean()
+print(f"one batch of 32: loss {one_batch_losses[0]:.3f} -> {one_batch_losses[-1]:.5f} after 150 steps, "
+      f"accuracy on it {accuracy_on_batch:.2f}")
+
+# %% [markdown]
+# **3. A learning-rate range test** (Smith, 2017). One pass over the training data in which the learning rate grows
+# geometrically, from $10^{-5}$ to 10, by the same factor at every batch. The loss first barely moves (too small),
+# then falls fastest, then blows up (too large). A good learning rate lies a little below the point where the loss
+# is lowest; a common rule takes a tenth of the rate at that point. The loop is the usual one, with the rate set by
+# hand before each step (`param_groups` holds the optimizer's settings).
+
+# %%
+model = small_mlp(seed=32)
+optimizer = optim.SGD(model.parameters(), lr=1e-5)
+range_loader = DataLoader((X_train, y_train), batch_size=16, shuffle=True, rng=np.random.default_rng(33))
+range_lrs = np.geomspace(1e-5, 10, len(range_loader))  # one learning rate per batch
+range_losses = []
+for lr, (xb, yb) in zip(range_lrs, range_loader, strict=True):
+    optimizer.param_groups[0]["lr"] = lr
+    loss = float(loss_fn(model(xb), yb))
+    if not np.isfinite(loss) or (range_losses and loss > 4 * range_losses[0]):  # blown up: stop the test
+        break
+    optimizer.zero_grad()
+    model.backward(loss_fn.backward())
+    optimizer.step()
+    range_losses.append(loss)
+smoothed = np.convolve(range_losses, np.ones(5) / 5, mode="valid")  # a 5-batch moving average
+lowest_at = range_lrs[int(np.argmin(smoothed)) + 2]  # the centre of the best window
+print(f"{len(range_losses)} batches before the loss blew up; smoothed loss lowest at lr = {lowest_at:.2g}; "
+      f"suggested lr = {lowest_at / 10:.2g}")
+fig, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
+ax.semilogx(range_lrs[:len(range_losses)], range_losses, alpha=0.4, label="batch loss")
+ax.semilogx(range_lrs[2:len(smoothed) + 2], smoothed, label="moving average of 5")
+ax.axvline(lowest_at / 10, color="gray", ls=":", label="suggested lr")
+ax.set(xlabel="learning rate (grows every batch)", ylabel="training loss", title="learning-rate range test, SGD")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# **4. Statistics per layer.** Look inside: for every layer, the spread of its activations on a batch, and for every
+# weight matrix the size of its gradient relative to the weights, $\lVert \bar W \rVert / \lVert W \rVert$ (times the
+# learning rate, this is the fraction by which one step changes the layer). Activations that shrink layer by layer,
+# or gradient ratios that differ by orders of magnitude between layers, point to the problems of sections 1 and 3.
+# Here is the 8-layer tanh network of section 3 that would not learn, at initialisation, without and with batch
+# normalisation:
+
+# %%
+def layer_report(model, X, y):
+    """Per Linear layer: std of the tanh output that follows it, and ||dW|| / ||W|| for one batch."""
+    h, activation_std = X, []
+    for layer in model:
+        h = layer(h)
+        if isinstance(layer, nn.Tanh):
+            activation_std.append(h.std())
+    model.zero_grad()
+    loss_fn(h, y)
+    model.backward(loss_fn.backward())
+    linears = [layer for layer in model if isinstance(layer, nn.Linear)]
+    ratios = [np.linalg.norm(m.weight.grad) / np.linalg.norm(m.weight.data) for m in linears]
+    return np.array(activation_std), np.array(ratios)
+
+
+for norm in ["none", "BatchNorm"]:
+    activation_std, ratios = layer_report(deep_mlp(norm, seed=7), X_train[:256], y_train[:256])
+    print(f"{norm:>9}: activation std per layer {np.round(activation_std, 3)}")
+    print(f"{'':>9}  ||dW|| / ||W|| per layer  " + " ".join(f"{r:.0e}" for r in ratios))
+
+# %% [markdown]
+# Without normalisation the activations shrink over the first layers to a small spread that the later layers keep,
+# and the gradient ratios are about two orders of magnitude smaller than with batch norm, smallest in the first
+# layers: one step barely changes the network, which is the slow start of section 3. With batch norm every layer's
+# output keeps the same spread and the gradient ratios are of one size from the first layer to the last.
+#
+# ## 7. The best model, in NumPy and in PyTorch
+#
+# We take the best (learning rate, width) of all the trials of section 5 and train that network properly: 30 epochs,
+# with the learning rate annealed to 0 on a cosine schedule (chapter 05). Then, for the first and only time, the test
+# set.
+
+# %%
+all_trials = grid + [result for runs in search_runs.values() for run in runs for result in run]
+best_lr, best_hidden, _ = max(all_trials, key=lambda r: r[2])
 num_epochs = 30
 final = small_mlp(seed=15, hidden=best_hidden)
 initial_state = final.state_dict()
@@ -777,22 +1098,104 @@ print("same predictions:", np.array_equal(np_logits.argmax(axis=1), torch_logits
 # 4. Why must the standardisation statistics come from the training set only?
 # 5. Why does a batch of padded sequences need a mask, and what goes wrong in a mean over time without it?
 # 6. Which augmentations keep a digit's label and which do not?
-# 7. In batch norm's backward pass, where do the two mean terms come from?
+# 7. In batch norm's backward pass, where do the two mean terms come from? (Derive $\partial \sigma^2 / \partial x_i$.)
 # 8. What does a `BatchNorm1d` layer do differently in `eval()` mode, and why is that needed? Why does
 #    `LayerNorm` have no such difference?
 # 9. In inverted dropout, why divide by $1 - p$, and what happens at evaluation time?
-# 10. Which optimizer setting is the same as adding an L2 penalty to the loss, and for which optimizer is it not?
+# 10. For SGD, do an L2 penalty $\frac\lambda2 \lVert w \rVert^2$ in the loss and `SGD(weight_decay=λ)` give the same
+#     update? For Adam, which of `Adam(weight_decay=λ)` and `AdamW(weight_decay=λ)` equals the L2 penalty, and what
+#     does the other one do instead?
 # 11. Why did random search try more learning rates than grid search with the same budget?
+# 12. Why does SGD with `nn.l1_penalty` leave no weight at exactly zero, and what does the soft-threshold step do
+#     differently? Where in the training loop does each go?
+# 13. What does expected improvement reward, and why does Bayesian optimisation need a surrogate that knows how
+#     unsure it is?
+# 14. A fresh 10-class classifier starts with a loss of 9.5. What do you suspect, and what loss would you expect?
 #
 # ## What to try
 #
-# - Section 1: use Xavier with the gain $5/3$ that `nn.init.calculate_gain("tanh")` suggests, or change the width to
-#   512: which curves move, and by how much does the theory predict?
-# - Section 1: clip with `nn.clip_grad_value_(params, 1.0)` instead and compare the direction of the clipped gradient
-#   with the original one (the cosine between them).
-# - Section 3: raise the learning rate to 0.5 for all three networks, or use 20 layers. Put the normalisation after the
-#   activation instead of before it.
-# - Section 4: train on 50 or on 500 examples; combine dropout with early stopping; try `weight_decay` 1e-2 and 1e-4.
-# - Section 5: give random search 18 trials and grid search a 3 × 6 grid; add the batch size as a third
-#   hyperparameter.
-# - The exercise for this chapter asks you to write batch norm's forward and backward passes and inverted dropout.
+# Section 1: use Xavier with the *gain* $5/3$ that `nn.init.calculate_gain("tanh")` suggests. The gain multiplies the
+# standard deviation to make up for how much the activation shrinks the signal (chapter 04): tanh squashes, so its
+# gain is above 1. Which curve moves?
+
+# %% tags=["what-to-try"]
+def xavier_with_gain(gain, rng):
+    layers = []
+    for _ in range(depth):
+        linear = nn.Linear(width, width, rng=rng, dtype=np.float64)
+        linear.weight.data = rng.normal(0.0, gain * np.sqrt(2.0 / (2 * width)), size=(width, width))
+        linear.bias.data[:] = 0.0
+        layers += [linear, nn.Tanh()]
+    return nn.Sequential(*layers)
+
+
+for gain in [1.0, 5 / 3]:
+    act_std, grad_std = layer_statistics(xavier_with_gain(gain, np.random.default_rng(2)), X_deep,
+                                         np.random.default_rng(3))
+    print(f"tanh, Xavier x gain {gain:.2f}: activation std layer 1 {act_std[0]:.3f}, layer 50 {act_std[-1]:.3f}; "
+          f"grad std layer 1 / layer 50 {grad_std[0] / grad_std[-1]:.2f}")
+
+# %% [markdown]
+# Section 1: clip with `nn.clip_grad_value_(params, 1e-3)` instead, and measure how far the direction turns (the
+# cosine between the clipped and the original gradient; clipping by norm keeps it at 1).
+
+# %% tags=["what-to-try"]
+value_net = deep_network(nn.ReLU, "He", np.random.default_rng(2))
+layer_statistics(value_net, X_deep, np.random.default_rng(3))  # fills the gradients
+value_params = list(value_net.parameters())
+original = np.concatenate([p.grad.ravel() for p in value_params])
+nn.clip_grad_value_(value_params, 1e-3)
+clipped = np.concatenate([p.grad.ravel() for p in value_params])
+cosine = original @ clipped / (np.linalg.norm(original) * np.linalg.norm(clipped))
+print(f"cosine between the gradient and its value-clipped version: {cosine:.3f}")
+
+# %% [markdown]
+# Section 3: raise the learning rate to 0.5 for the three networks (3 epochs here, to stay quick).
+
+# %% tags=["what-to-try"]
+for norm in ["none", "BatchNorm", "LayerNorm"]:
+    model = deep_mlp(norm, seed=7)
+    loader = DataLoader((X_train, y_train), batch_size=32, shuffle=True, rng=np.random.default_rng(8))
+    try:
+        history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.5), loader, epochs=3,
+                      val_loader=val_loader, metrics=["accuracy"], progress=False)
+        print(f"{norm:>10}, lr 0.5: training loss per epoch {np.round(history['loss'], 3)}, "
+              f"validation accuracy {history['val_accuracy'][-1]:.3f}")
+    except TrainingDiverged as error:
+        print(f"{norm:>10}, lr 0.5: diverged at epoch {error.epoch}")
+
+# %% [markdown]
+# Section 4: train the plain network on 50 instead of 150 examples (20 epochs here): how far apart are the training
+# and validation accuracies?
+
+# %% tags=["what-to-try"]
+model = large_mlp(seed=10)
+loader = DataLoader((X_train[:50], y_train[:50]), batch_size=25, shuffle=True, rng=np.random.default_rng(9))
+fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3), loader, epochs=20, progress=False)
+print(f"50 examples: training accuracy {(predict(model, X_train[:50]).argmax(axis=1) == y_train[:50]).mean():.3f}, "
+      f"validation accuracy {(predict(model, X_val).argmax(axis=1) == y_val).mean():.3f}")
+
+# %% [markdown]
+# Section 4: a stronger L1 penalty with the proximal step: how many first-layer weights become exactly 0, and what
+# does it cost in validation accuracy?
+
+# %% tags=["what-to-try"]
+model = small_mlp(seed=11)
+strong = 3e-2
+loader = DataLoader((X_train, y_train), batch_size=32, shuffle=True, rng=np.random.default_rng(17))
+
+
+def strong_soft_threshold():
+    w = model[0].weight
+    w.data = (np.sign(w.data) * np.maximum(np.abs(w.data) - l1_lr * strong, 0)).astype(w.data.dtype)
+
+
+history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=l1_lr), loader, epochs=5,
+              val_loader=val_loader, metrics=["accuracy"], progress=False, after_step=strong_soft_threshold)
+print(f"strength {strong}: exact zeros in layer 1 {np.mean(model[0].weight.data == 0):.1%}, "
+      f"validation accuracy {history['val_accuracy'][-1]:.3f}")
+
+# %% [markdown]
+# Section 5: give random search and Bayesian optimisation a budget of 18 trials, or add the batch size as a third
+# hyperparameter (a third coordinate of $u$). The exercise for this chapter asks you to write batch norm's forward and
+# backward passes and inverted dropout.

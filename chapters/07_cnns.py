@@ -14,7 +14,8 @@
 # Plan: (1) why convolutions; (2) the convolution as a sliding dot product; (3) padding, stride and dilation;
 # (4) feature maps; (5) im2col, the trick that makes it fast; (6) the backward pass; (7) pooling; (8) receptive
 # fields; (9) a LeNet-style network trained in NumPy; (10) the same network in PyTorch, with identical weights;
-# (11) a small ResNet with skip connections and batch norm, and what data augmentation does for it.
+# (11) a small ResNet with skip connections and batch norm, and what data augmentation does for it; (12) the test
+# set, once.
 
 # %%
 import time
@@ -128,6 +129,10 @@ print("output shape:", naive.shape, " max |naive - nn.Conv2d|:", np.abs(naive - 
 # - **dilation** $d$: spread the kernel's taps $d$ pixels apart, so a 3×3 kernel covers 5×5 pixels with $d = 2$
 #   without more weights.
 #
+# (A fourth setting, **groups** $g$, does not change the output size: it splits the $C$ input channels and the $M$
+# filters into $g$ groups, and each filter reads only the $C/g$ channels of its own group, so the weight has shape
+# (M, C/g, k, k). With $g = 1$, the default, every filter reads every channel.)
+#
 # The dilated kernel spans $d(k-1)+1$ pixels; it fits in the padded length $H + 2p$ at
 # $\lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$ positions:
 # $$H_{\text{out}} = \left\lfloor \frac{H + 2p - d\,(k - 1) - 1}{s} \right\rfloor + 1.$$
@@ -175,12 +180,14 @@ plt.show()
 # $C$ channels and a $k \times k$ kernel each column has $C k^2$ entries, one column per output pixel. The filters,
 # flattened to the rows of an $M \times C k^2$ matrix, then multiply all columns at once:
 # $$Y = W_{\text{flat}}\; \operatorname{im2col}(x), \qquad (M \times Ck^2)\,(Ck^2 \times H_{\text{out}}W_{\text{out}}).$$
+# Neighbouring windows overlap, so each pixel is copied into up to $k^2$ columns: the matrix is up to $k^2$ times
+# larger than the image, memory traded for speed.
 # The picture: a 4×4 input with pixels numbered 0 to 15, a 3×3 kernel, so 2×2 outputs and 4 columns of 9 entries.
 # Output pixel (0, 1) reads the framed window, which becomes column 1.
 
 # %%
 picture = np.arange(16.0).reshape(1, 1, 4, 4)
-columns = im2col(picture, (3, 3))[0]  # (1, 1, 4, 4) -> (1, 9, 4): one column per output pixel
+columns = im2col(picture, (3, 3))[0]  # (1, 1, 4, 4) -> (1, 9, 4); [0] takes the batch's first (only) image
 fig, (ax_in, ax_cols) = plt.subplots(1, 2, figsize=(8, 4), layout="constrained", gridspec_kw={"width_ratios": [1, 1.1]})
 for ax, values, title in ((ax_in, picture[0, 0], "input 4x4"), (ax_cols, columns, "im2col: 9 rows x 4 columns")):
     ax.imshow(values, cmap="Blues", vmin=-4, vmax=20)
@@ -220,8 +227,11 @@ def conv2d_im2col(x, weight, bias):
 print("max |im2col version - naive loops|:", np.abs(conv2d_im2col(X_small, weight, bias) - naive).max())
 
 # %% [markdown]
-# How much faster? One batch of 8 colour images of 24×24, 8 filters of 3×3: the loops, our im2col, dlcourse (the
-# same idea, with stride, padding, dilation and groups) and PyTorch.
+# How much faster? One batch of 8 colour images of 24×24, 8 filters of 3×3: the loops, our im2col, dlcourse and
+# PyTorch. dlcourse's `conv2d_forward` handles stride, padding, dilation and groups, and for small outputs like
+# these (fewer than 256 pixels per map) it goes one step further than our im2col: it puts the columns of *all*
+# the images of the batch side by side, so the whole layer is a single matrix product instead of one per image,
+# because per-image products this small are too short for the matrix library to run at full speed.
 
 # %%
 X_time = rng.standard_normal((8, 3, 24, 24)).astype(np.float32)
@@ -281,11 +291,17 @@ for name, mine, ref in zip(["dx", "dweight", "dbias"], conv2d_backward_by_hand(d
     print(f"{name:>8}: max |by hand - dlcourse| = {np.abs(mine - ref).max():.2e}")
 
 # %% [markdown]
-# And the finite-difference check of section 04, on dlcourse's general version (stride 2, padding 1, dilation 2,
+# And the finite-difference check of chapter 04, on dlcourse's general version (stride 2, padding 1, dilation 2,
 # two groups): the norm-wise relative error should be around $10^{-8}$ or below.
+#
+# `check_function(forward, backward, inputs)` from `dlcourse.gradcheck` draws a random `dout` of the output's shape,
+# differentiates the scalar $\sum$ `forward(*inputs) * dout` numerically with respect to every input array (central
+# differences, as in chapter 04), and compares with `backward(dout)`, which must return one gradient per input.
+# Our backward needs the cache of the most recent forward call, so the forward we hand over stores it in a small
+# dictionary, `cache_box`, where the backward reads it.
 
 # %%
-cache_box = {}
+cache_box = {}  # the cache of the latest forward call, for the backward below
 
 
 def conv_forward_for_check(x, w, b):
@@ -328,10 +344,11 @@ print(max_pool2d_backward(np.array([[[[5.0]]]]), small_cache)[0, 0])
 # pooling:
 
 # %%
-many = make_shapes(64, size=32, noise=0.0, rng=rng, dtype=np.float64)[0]  # (64, 1, 32, 32)
+many, _ = make_shapes(64, size=32, noise=0.0, rng=rng, dtype=np.float64)  # images (64, 1, 32, 32); labels unused
 moved = shift_images(many, np.zeros(64, dtype=int), np.ones(64, dtype=int))  # one pixel to the right
-relu_maps = np.maximum(conv2d_forward(many, filters, None, padding=1)[0], 0)  # (64, 4, 32, 32)
-relu_moved = np.maximum(conv2d_forward(moved, filters, None, padding=1)[0], 0)
+maps, _ = conv2d_forward(many, filters, None, padding=1)  # (64, 4, 32, 32); the cache is not needed
+maps_moved, _ = conv2d_forward(moved, filters, None, padding=1)
+relu_maps, relu_moved = np.maximum(maps, 0), np.maximum(maps_moved, 0)
 
 
 def changed(before, after):
@@ -341,7 +358,8 @@ def changed(before, after):
 
 print(f"feature maps:          {changed(relu_maps, relu_moved):.0%} changed")
 for k in (2, 4):
-    pooled, pooled_moved = max_pool2d_forward(relu_maps, k)[0], max_pool2d_forward(relu_moved, k)[0]
+    pooled, _ = max_pool2d_forward(relu_maps, k)  # (output, cache): the cache is not needed
+    pooled_moved, _ = max_pool2d_forward(relu_moved, k)
     print(f"after {k}x{k} max pooling: {changed(pooled, pooled_moved):.0%} changed")
 
 # %% [markdown]
@@ -393,7 +411,8 @@ plt.show()
 #
 # LeCun's LeNet (1998) is the pattern that is still used: convolution, nonlinearity, pooling, again, then fully
 # connected layers. Our task: the handwritten digits of scikit-learn, upsampled from 8×8 to 16×16
-# (`load_digit_images(16)`, bilinear), split 70/15/15 into training, validation and test parts. Shapes through the
+# (`load_digit_images(16)`, bilinear), split 70/15/15 into training, validation and test parts. The test part is
+# used once, in the chapter's last section; until then every number is measured on the validation part. Shapes through the
 # network: (N, 1, 16, 16) → conv 5×5, padding 2 → (N, 6, 16, 16) → pool → (N, 6, 8, 8) → conv 5×5 → (N, 16, 4, 4)
 # → pool → (N, 16, 2, 2) → flatten → 64 → 64 → 10 logits.
 
@@ -429,20 +448,19 @@ start = time.perf_counter()
 history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=3e-3), lenet_batches(),
               epochs=num_epochs, val_loader=DataLoader((X_val, y_val), batch_size=256), metrics=["accuracy"],
               progress=False)
-numpy_logits = predict(model, X_test)
-lenet_accuracy = (numpy_logits.argmax(axis=1) == y_test).mean()
-print(f"{num_epochs} epochs in {time.perf_counter() - start:.1f} s; validation accuracy "
-      f"{history['val_accuracy'][-1]:.3f}; TEST accuracy {lenet_accuracy:.3f}")
+numpy_logits = predict(model, X_val)
+lenet_accuracy = (numpy_logits.argmax(axis=1) == y_val).mean()
+print(f"{num_epochs} epochs in {time.perf_counter() - start:.1f} s; validation accuracy {lenet_accuracy:.3f}")
 history.plot(title="LeNet in NumPy")
 plt.show()
 
 # %% [markdown]
 # What did it learn? The six 5×5 filters of the first layer (red positive, blue negative) and the six feature maps
-# they make of one test digit: strokes in different directions light up different maps.
+# they make of one validation digit: strokes in different directions light up different maps.
 
 # %%
 show_filters(model[0].weight.data, ncols=6, title="first-layer filters")
-show_feature_maps(model[1](model[0](X_test[:1])), ncols=6, title=f"feature maps of a {y_test[0]}")
+show_feature_maps(model[1](model[0](X_val[:1])), ncols=6, title=f"feature maps of a {y_val[0]}")
 plt.show()
 
 # %% [markdown]
@@ -461,11 +479,11 @@ def torch_lenet():
 
 twin = torch_lenet().to(device)
 dlcourse.torch.copy_weights_to_torch(model, twin)
-torch_logits = dlcourse.torch.predict(twin, X_test)
+torch_logits = dlcourse.torch.predict(twin, X_val)
 print(f"float32 on {device.type}: max |NumPy - torch| logits = {np.abs(numpy_logits - torch_logits).max():.1e}; "
       f"same predictions: {np.array_equal(numpy_logits.argmax(1), torch_logits.argmax(1))}")
-logits64 = predict(model.double(), X_test.astype(np.float64))  # both networks now in float64
-difference64 = np.abs(logits64 - dlcourse.torch.predict(twin.double(), X_test)).max()
+logits64 = predict(model.double(), X_val.astype(np.float64))  # both networks now in float64
+difference64 = np.abs(logits64 - dlcourse.torch.predict(twin.double(), X_val)).max()
 model.float()  # back to float32 for the rest of the chapter
 print(f"float64: max |NumPy - torch| logits = {difference64:.1e}")
 
@@ -483,8 +501,8 @@ twin_history = dlcourse.torch.fit(twin, torch.nn.CrossEntropyLoss(), torch.optim
                                   lenet_batches(), epochs=num_epochs, device=device, progress=False)
 print("training loss per epoch, NumPy:", np.round(history["loss"], 4))
 print("training loss per epoch, torch:", np.round(twin_history["loss"], 4))
-twin_accuracy = (dlcourse.torch.predict(twin, X_test).argmax(1) == y_test).mean()
-print(f"test accuracy: NumPy {lenet_accuracy:.3f}, torch {twin_accuracy:.3f}")
+twin_accuracy = (dlcourse.torch.predict(twin, X_val).argmax(1) == y_val).mean()
+print(f"validation accuracy: NumPy {lenet_accuracy:.3f}, torch {twin_accuracy:.3f}")
 
 # %% [markdown]
 # ## 11. A small ResNet, with batch norm and skip connections
@@ -494,8 +512,13 @@ print(f"test accuracy: NumPy {lenet_accuracy:.3f}, torch {twin_accuracy:.3f}")
 # $$y = \operatorname{ReLU}\big(x + F(x)\big), \qquad F(x) = \operatorname{BN}(\operatorname{conv}(\operatorname{ReLU}(\operatorname{BN}(\operatorname{conv}(x))))).$$
 # The skip connection $x + \dots$ gives the gradient a path that bypasses $F$: backward, the gradient of a sum goes
 # to both terms unchanged, so $\partial L/\partial x$ = (what comes through $F$) + (what comes straight back).
-# Batch norm (chapter 06) keeps every channel's activations at a steady scale. When the block halves the resolution
-# and doubles the channels, the skip path gets a 1×1 convolution with stride 2 so that the shapes match.
+# Batch norm (chapter 06) keeps every channel's activations at a steady scale. For images, `BatchNorm2d(C)`
+# normalises each *channel*: its mean and variance are taken over all $N \times H \times W$ values of that channel in
+# the batch (every image and every position), and $\gamma$, $\beta$ are one number per channel, so a feature is
+# treated alike wherever it appears. A convolution followed by batch norm needs no bias (`bias=False`): a constant
+# added to a channel is removed again when batch norm subtracts the channel's mean, and $\beta$ supplies the shift.
+# When the block halves the resolution and doubles the channels, the skip path gets a 1×1 convolution with stride 2
+# so that the shapes match.
 #
 # First one block in NumPy, from `dlcourse.nn` layers, with the skip connection's backward written out, checked
 # against its torch twin in float64 (training mode, so batch norm uses the batch statistics):
@@ -575,7 +598,7 @@ print(f"{sum(p.numel() for p in resnet(width).parameters()):,} parameters, width
 # **Data augmentation.** With 1,257 training images a network can memorise them. Augmentation makes new examples
 # that keep their label: here every batch is shifted by up to 2 pixels in each direction (a different shift each
 # time), so the network never sees exactly the same image twice. We train the ResNet twice, identically except
-# for the augmentation, and test on the test set as it is and shifted by 2 pixels.
+# for the augmentation, and score both on the validation set as it is and shifted by 2 pixels.
 
 # %%
 class Shifted:
@@ -603,20 +626,18 @@ def train_resnet(X, y, *, augment, num_classes=10, seed=0):
     return net
 
 
-X_test_shifted = random_shift(X_test, 2, rng=np.random.default_rng(7))
-results = {}
+X_val_shifted = random_shift(X_val, 2, rng=np.random.default_rng(7))
+results, resnets = {}, {}
 for augment in (False, True):
     start = time.perf_counter()
-    net = train_resnet(X_train, y_train, augment=augment)
-    results[augment] = [(dlcourse.torch.predict(net, X).argmax(1) == y_test).mean() for X in (X_test, X_test_shifted)]
-    print(f"augmentation {'on ' if augment else 'off'}: {time.perf_counter() - start:4.1f} s; test accuracy "
-          f"{results[augment][0]:.3f}, on shifted test images {results[augment][1]:.3f}")
-resnet_accuracy = results[True][0]
-assert resnet_accuracy >= 0.98, "the chapter's ResNet should reach at least 98% test accuracy"
+    resnets[augment] = net = train_resnet(X_train, y_train, augment=augment)
+    results[augment] = [(dlcourse.torch.predict(net, X).argmax(1) == y_val).mean() for X in (X_val, X_val_shifted)]
+    print(f"augmentation {'on ' if augment else 'off'}: {time.perf_counter() - start:4.1f} s; validation accuracy "
+          f"{results[augment][0]:.3f}, on shifted validation images {results[augment][1]:.3f}")
 
 # %% [markdown]
 # Compare the two lines printed above: augmentation costs nothing at test time, and the network trained on shifted
-# images keeps its accuracy on shifted test images, where the other one loses some. Shifting is a safe augmentation
+# images keeps its accuracy on shifted images, where the other one loses some. Shifting is a safe augmentation
 # for digits; a mirror image would not be (a mirrored 3 is not a 3).
 #
 # **On a GPU** the same code trains a wider ResNet on more data: 24,000 generated shape images of 32×32
@@ -635,31 +656,114 @@ else:
     print("no GPU: skipping the larger shapes experiment")
 
 # %% [markdown]
+# ## 12. The final report: the test set, once
+#
+# Every choice above was made on the validation set. Now, once, the test set, as it is and shifted by 2 pixels:
+
+# %%
+X_test_shifted = random_shift(X_test, 2, rng=np.random.default_rng(7))
+test_results = {"LeNet, NumPy": (predict(model, X_test).argmax(1) == y_test).mean(),
+                "LeNet, PyTorch twin": (dlcourse.torch.predict(twin, X_test).argmax(1) == y_test).mean()}
+for augment, net in resnets.items():
+    for label, X in [("", X_test), (", shifted test images", X_test_shifted)]:
+        test_results[f"ResNet, augmentation {'on' if augment else 'off'}{label}"] = \
+            (dlcourse.torch.predict(net, X).argmax(1) == y_test).mean()
+for label, accuracy in test_results.items():
+    print(f"{label:>48}: test accuracy {accuracy:.3f}")
+resnet_accuracy = test_results["ResNet, augmentation on"]
+assert resnet_accuracy >= 0.98, "the chapter's ResNet should reach at least 98% test accuracy"
+
+# %% [markdown]
 # ## Self-check
 #
 # 1. How many parameters has `Conv2d(3, 16, 5)`? And `Linear` from a 32×32×3 image to 16 units?
-# 2. What is the output size of a 3×3 convolution with padding 1 and stride 2 on a 15×15 input? With dilation 2
-#    and no padding?
+# 2. What is the output size of a 3×3 convolution with padding 1 and stride 2 on a 15×15 input? And of a 3×3
+#    convolution with dilation 2, no padding and stride 1 on the same input?
 # 3. Why does `conv(shift(x)) = shift(conv(x))` hold only away from the borders?
 # 4. In im2col, how many rows and columns has the matrix for a batch of one image with $C$ channels, a $k\times k$
 #    kernel, and an $H_{\text{out}} \times W_{\text{out}}$ output? Why does it use more memory than the image?
 # 5. Why is the input gradient of a stride-1 convolution a convolution with the *flipped* kernel?
 # 6. Which input pixel receives the gradient of a max-pooling output? What does average pooling send back?
-# 7. What is the receptive field of a unit after three 3×3 convolutions with stride 1? After a stride-2 one, then a
-#    3×3 convolution?
+# 7. What is the receptive field of a unit after three 3×3 convolutions with stride 1? And after two layers: first a
+#    3×3 convolution with stride 2, then a 3×3 convolution with stride 1?
 # 8. In a residual block, why does the gradient reach the block's input even when $F$'s weights are tiny?
 # 9. Which augmentations keep a digit's label, and which would break it?
 #
 # ## What to try
 #
-# - In the convolution explorer, find settings where stride and padding give the same output size as the input.
-#   Which kernel makes the output look most like the input?
-# - Section 9: replace max pooling by average pooling, or remove the padding of the first convolution; how do the
-#   parameter count (the first Linear layer) and the accuracy change?
-# - Section 9: train on `make_shapes(2000, size=16, rng=rng)` instead of the digits. What do the first-layer
-#   filters look like now?
-# - Section 11: remove the skip connections (return `torch.relu(self.bn2(self.conv2(h)))`) and stack six blocks:
-#   does it still train in the same number of epochs? Then remove batch norm too.
-# - Section 11: augment with `max_shift=1` or `3`; add Gaussian noise (`dlcourse.data.augment.add_noise`).
-# - The exercise for this chapter asks you to write the convolution's forward pass (loops, then im2col), its
-#   backward pass, and max pooling's backward pass.
+# In the convolution explorer, find settings where the output has the input's size. The formula of section 3 finds
+# them all for a 28×28 input:
+
+# %% tags=["what-to-try"]
+for k in (3, 5, 7):
+    for s_, p in [(1, (k - 1) // 2), (2, (k - 1) // 2)]:
+        print(f"k = {k}, stride {s_}, padding {p}: output {(28 + 2 * p - (k - 1) - 1) // s_ + 1}")
+
+# %% [markdown]
+# Section 9: replace max pooling by average pooling, or remove the padding of the first convolution. How do the
+# shapes, the parameter count and the accuracy change? (Two epochs each here, to stay quick; compare them with each
+# other, not with the 8-epoch network.)
+
+# %% tags=["what-to-try"]
+variants = {
+    "max pooling": lenet(np.random.default_rng(1)),
+    "average pooling": nn.Sequential(nn.Conv2d(1, 6, 5, padding=2, rng=np.random.default_rng(1)), nn.ReLU(),
+                                     nn.AvgPool2d(2), nn.Conv2d(6, 16, 5, rng=np.random.default_rng(1)), nn.ReLU(),
+                                     nn.AvgPool2d(2), nn.Flatten(),
+                                     nn.Linear(16 * 2 * 2, 64, rng=np.random.default_rng(1)), nn.ReLU(),
+                                     nn.Linear(64, 10, rng=np.random.default_rng(1))),
+    "no padding": nn.Sequential(nn.Conv2d(1, 6, 5, rng=np.random.default_rng(1)), nn.ReLU(), nn.MaxPool2d(2),
+                                nn.Conv2d(6, 16, 5, rng=np.random.default_rng(1)), nn.ReLU(), nn.MaxPool2d(2),
+                                nn.Flatten(), nn.Linear(16 * 1 * 1, 64, rng=np.random.default_rng(1)), nn.ReLU(),
+                                nn.Linear(64, 10, rng=np.random.default_rng(1))),  # 16 -> 12 -> 6 -> 2 -> 1
+}
+for name, variant in variants.items():
+    variant_history = fit(variant, nn.CrossEntropyLoss(), optim.Adam(variant.parameters(), lr=3e-3), lenet_batches(),
+                          epochs=2, val_loader=DataLoader((X_val, y_val), batch_size=256), metrics=["accuracy"],
+                          progress=False)
+    print(f"{name:>15}: {sum(p.data.size for p in variant.parameters()):,} parameters, "
+          f"validation accuracy after 2 epochs {variant_history['val_accuracy'][-1]:.3f}")
+
+# %% [markdown]
+# Section 9: train on generated shapes (`make_shapes(600, size=16)`, six classes) instead of the digits, and look at
+# the first-layer filters.
+
+# %% tags=["what-to-try"]
+X_sh, y_sh = make_shapes(600, size=16, rng=np.random.default_rng(4))
+shape_net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2, rng=np.random.default_rng(1)), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5, rng=np.random.default_rng(1)), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(16 * 2 * 2, 64, rng=np.random.default_rng(1)), nn.ReLU(),
+                          nn.Linear(64, 6, rng=np.random.default_rng(1)))
+fit(shape_net, nn.CrossEntropyLoss(), optim.Adam(shape_net.parameters(), lr=3e-3),
+    DataLoader((X_sh[:500], y_sh[:500]), batch_size=32, shuffle=True, rng=np.random.default_rng(2)), epochs=3,
+    progress=False)
+print("accuracy on 100 held-out shapes:", (predict(shape_net, X_sh[500:]).argmax(1) == y_sh[500:]).mean())
+show_filters(shape_net[0].weight.data, ncols=6, title="first-layer filters, trained on shapes")
+plt.show()
+
+# %% [markdown]
+# Section 11: remove the skip connections and stack six blocks: does it still train as fast? (Width 8, two epochs on
+# 600 images, for a quick comparison; then try removing batch norm too.)
+
+# %% tags=["what-to-try"]
+class PlainBlock(Block):
+    def forward(self, x):  # the same block without "+ self.shortcut(x)"
+        return torch.relu(self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x))))))
+
+
+for name, block in [("with skips", Block), ("without skips", PlainBlock)]:
+    torch.manual_seed(0)
+    deep = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3, padding=1, bias=False), torch.nn.BatchNorm2d(8),
+                               torch.nn.ReLU(), *[block(8, 8) for _ in range(6)], torch.nn.AdaptiveAvgPool2d(1),
+                               torch.nn.Flatten(), torch.nn.Linear(8, 10))
+    deep_history = dlcourse.torch.fit(deep, torch.nn.CrossEntropyLoss(), torch.optim.Adam(deep.parameters(), lr=3e-3),
+                                      DataLoader((X_train[:600], y_train[:600]), batch_size=64, shuffle=True,
+                                                 rng=np.random.default_rng(1)), epochs=2, device=device, progress=False)
+    print(f"{name:>13}: training loss per epoch {np.round(deep_history['loss'], 3)}")
+
+# %% [markdown]
+# Section 11 (longer, so not run here): augment with `max_shift=1` or `3` in `Shifted`, or add Gaussian noise with
+# `dlcourse.data.augment.add_noise`, and compare the accuracies on shifted validation images.
+#
+# The exercise for this chapter asks you to write the convolution's forward pass (loops, then im2col), its
+# backward pass, and max pooling's backward pass.

@@ -9,6 +9,11 @@ One epoch is the loop every chapter first writes by hand::
         model.backward(loss_fn.backward())      # d loss / d every parameter
         optimizer.step()                        # update
 
+Two optional hooks of ``fit`` put extra work at the two places a loop may need it: ``after_backward()`` runs between
+``model.backward`` and ``optimizer.step`` (gradient clipping goes there: it changes the gradients the step uses) and
+``after_step()`` runs after ``optimizer.step`` (a proximal step such as L1's soft-thresholding goes there: it changes
+the weights the step produced).
+
 ``fit`` runs it for ``epochs`` epochs and adds what a real run needs: a progress bar, validation, metrics, a
 ``History``, ``EarlyStopping``, a learning-rate scheduler, and a guard that stops at the first NaN or infinite loss
 with a ``TrainingDiverged`` saying where it happened and what usually causes it. ``dlcourse.torch.fit`` runs the
@@ -105,10 +110,14 @@ class Stepper:
         model: a dlcourse.nn.Module.
         loss_fn: a loss module (``loss_fn(output, target)``, then ``loss_fn.backward()``).
         optimizer: anything with ``zero_grad()`` and ``step()``; None to evaluate only.
+        after_backward: None, or a function of no arguments called between backward and the optimizer step.
+        after_step: None, or a function of no arguments called after the optimizer step.
     """
 
-    def __init__(self, model: Module, loss_fn: Module | None = None, optimizer: Optimizer | None = None):
+    def __init__(self, model: Module, loss_fn: Module | None = None, optimizer: Optimizer | None = None, *,
+                 after_backward: Callable[[], object] | None = None, after_step: Callable[[], object] | None = None):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.after_backward, self.after_step = after_backward, after_step
 
     def forward(self, xb: np.ndarray, yb: np.ndarray, training: bool) -> tuple[float, object]:
         """The model and the loss on one batch: returns (the loss as a float, the model's output)."""
@@ -121,7 +130,11 @@ class Stepper:
         """Backward through the loss and the model from the last ``forward``, then one optimizer step."""
         self.optimizer.zero_grad()
         self.model.backward(self.loss_fn.backward())
+        if self.after_backward is not None:  # e.g. clip the gradients the step is about to use
+            self.after_backward()
         self.optimizer.step()
+        if self.after_step is not None:  # e.g. a proximal step on the weights the step produced
+            self.after_step()
 
     def predict_batch(self, xb: np.ndarray) -> np.ndarray:
         """The model's output for one batch xb (N, ...), as NumPy."""
@@ -320,7 +333,8 @@ def _finish_early_stopping(stepper: Stepper, early_stopping: EarlyStopping | Non
 
 def fit(model: Module, loss_fn: Module, optimizer: Optimizer, train_loader: Iterable, *, epochs: int,
         val_loader: Iterable | None = None, metrics: Sequence[str | Callable] | dict | None = None,
-        early_stopping: EarlyStopping | None = None, progress: bool = True, scheduler: Any | None = None) -> History:
+        early_stopping: EarlyStopping | None = None, progress: bool = True, scheduler: Any | None = None,
+        after_backward: Callable[[], object] | None = None, after_step: Callable[[], object] | None = None) -> History:
     """Train a dlcourse.nn model with the loop in the module docstring.
 
     Args:
@@ -335,12 +349,19 @@ def fit(model: Module, loss_fn: Module, optimizer: Optimizer, train_loader: Iter
         early_stopping: an EarlyStopping, or None to run every epoch.
         progress: show a tqdm progress bar (False prints nothing).
         scheduler: stepped once per epoch.
+        after_backward: None, or a function of no arguments run after every backward, before the step
+            (``lambda: nn.clip_grad_norm_(model.parameters(), 1.0)``).
+        after_step: None, or a function of no arguments run after every optimizer step (a proximal step).
     Returns:
         A History with "loss", "val_loss", each metric and "val_" + metric, and "lr", one value per epoch.
     Raises:
         TrainingDiverged: at the first NaN or infinite loss (its ``history`` holds the finished epochs).
     """
-    return run_epochs(Stepper(model, loss_fn, optimizer), train_loader, epochs=epochs, val_loader=val_loader,
+    for name, hook in (("after_backward", after_backward), ("after_step", after_step)):
+        if hook is not None and not callable(hook):
+            raise TypeError(f"fit: expected {name} to be a function of no arguments or None, got {type(hook).__name__}")
+    stepper = Stepper(model, loss_fn, optimizer, after_backward=after_backward, after_step=after_step)
+    return run_epochs(stepper, train_loader, epochs=epochs, val_loader=val_loader,
                       metrics=metrics, early_stopping=early_stopping, progress=progress, scheduler=scheduler)
 
 

@@ -252,3 +252,44 @@ def test_plot_history_takes_a_dict_and_checks_it():
     with pytest.raises(TypeError, match="expected a History or a dict of lists, got list"):
         plot_history([1.0, 0.5])
     matplotlib.pyplot.close("all")
+
+
+def test_after_backward_runs_between_backward_and_step_so_clipping_caps_every_step():
+    rng = np.random.default_rng(10)
+    model = classifier(rng)
+    norms_seen_by_step = []
+
+    class RecordingSGD(SGD):
+        def step(self):  # the gradient norm the update actually uses
+            params = [p for group in self.param_groups for p in group["params"]]
+            norms_seen_by_step.append(np.sqrt(sum(np.sum(p.grad**2) for p in params)))
+            super().step()
+
+    optimizer = RecordingSGD(model.parameters(), lr=0.5)
+    fit(model, nn.CrossEntropyLoss(), optimizer, loaders(rng)[0], epochs=2, progress=False,
+        after_backward=lambda: nn.clip_grad_norm_(model.parameters(), max_norm=0.01))
+    assert len(norms_seen_by_step) == 20 and max(norms_seen_by_step) <= 0.01 + 1e-12
+
+
+def test_after_step_runs_after_every_step_so_a_proximal_step_gives_exact_zeros():
+    rng = np.random.default_rng(11)
+    model = classifier(rng)
+    lr, strength, calls = 0.1, 0.5, []
+
+    def soft_threshold():  # the L1 proximal step: shrink every weight towards 0 by lr * strength, stop at 0
+        calls.append(1)
+        for p in model.parameters():
+            p.data = np.sign(p.data) * np.maximum(np.abs(p.data) - lr * strength, 0.0)
+
+    fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=lr), loaders(rng)[0], epochs=2, progress=False,
+        after_step=soft_threshold)
+    weights = np.concatenate([p.data.ravel() for p in model.parameters()])
+    assert len(calls) == 20 and np.mean(weights == 0.0) > 0.5
+
+
+def test_fit_rejects_a_hook_that_is_not_a_function():
+    rng = np.random.default_rng(12)
+    model = classifier(rng)
+    with pytest.raises(TypeError, match="expected after_step to be a function of no arguments or None, got float"):
+        fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), loaders(rng)[0], epochs=1,
+            progress=False, after_step=0.5)

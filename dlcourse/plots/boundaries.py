@@ -2,7 +2,8 @@
 
 ``plot_decision_boundary(predict, X, y)`` works for any model: ``predict`` only has to map a (G, 2) array of points
 to labels (G,), class scores (G, K) or one score per point (G,). A NumPy module, a torch model wrapped in a lambda,
-or a hand-written rule all fit.
+or a hand-written rule all fit. One score per point means class 1 where ``score > threshold`` (strictly, as the
+perceptron's ``w.x + b > 0``).
 """
 
 from __future__ import annotations
@@ -89,18 +90,20 @@ def _to_numpy(out) -> np.ndarray:
 
 
 def predict_grid(predict: Callable, X: ArrayLike, *, resolution: int = 200, padding: float = 0.5,
-                 dtype: DTypeLike | None = None, threshold: float = 0.5
+                 dtype: DTypeLike | None = None, threshold: float | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Evaluate ``predict`` on a grid around X and turn its output into a class per grid point.
 
     Args:
         predict: maps points (G, 2) to labels (G,), class scores (G, K) (argmax is taken) or one score per point (G,) or
-            (G, 1) (class 1 where score >= threshold).
+            (G, 1) (class 1 where score > threshold).
         X: (N, 2) data that sets the grid's extent.
         resolution: as grid_points.
         padding: as grid_points.
         dtype: the grid's dtype (default X's float dtype, so a float32 model gets float32 points).
-        threshold: the boundary for one score per point: 0.5 for probabilities, 0 for logits.
+        threshold: the boundary for one score per point: 0.5 for probabilities, 0 for logits. Given, every float
+            output of one column is a score (even an all-integer one, such as w.x + b with w = 0); None guesses:
+            a float output with non-integer values is a probability (threshold 0.5), anything else is labels.
     Returns:
         xx, yy: (R, R). labels: (R, R) int class per point. scores: (R, R) for one-score outputs, else None.
     """
@@ -116,8 +119,9 @@ def predict_grid(predict: Callable, X: ArrayLike, *, resolution: int = 200, padd
         labels = out.argmax(axis=1)
     else:
         out = out.reshape(-1)
-        if out.dtype.kind == "f" and np.any(out != np.round(out)):  # a continuous score, not labels
-            scores, labels = out, (out >= threshold)
+        if out.dtype.kind == "f" and (threshold is not None or np.any(out != np.round(out))):  # a score
+            threshold = 0.5 if threshold is None else threshold
+            scores, labels = out, (out > threshold)
         else:
             labels = out
     if labels.min() < 0:
@@ -127,10 +131,10 @@ def predict_grid(predict: Callable, X: ArrayLike, *, resolution: int = 200, padd
     return xx, yy, labels.astype(np.int64).reshape(shape), None if scores is None else scores.reshape(shape)
 
 
-def plot_decision_boundary(predict: Callable, X: ArrayLike, y: ArrayLike | None = None, *, ax: plt.Axes | None = None,
-                           title: str | None = None, resolution: int = 200, padding: float = 0.5,
-                           dtype: DTypeLike | None = None, threshold: float = 0.5, num_classes: int | None = None
-                           ) -> plt.Axes:
+def plot_decision_boundary(predict: Callable, X: ArrayLike, y: ArrayLike | None = None, *,
+                           ax: plt.Axes | None = None, title: str | None = None, resolution: int = 200,
+                           padding: float = 0.5, dtype: DTypeLike | None = None, threshold: float | None = None,
+                           num_classes: int | None = None) -> plt.Axes:
     """Shade the region each class gets, draw the boundary between them, and scatter the data on top.
 
     Args:
@@ -154,8 +158,8 @@ def plot_decision_boundary(predict: Callable, X: ArrayLike, y: ArrayLike | None 
     k = max(num_classes or 0, 2, *seen)
     cmap = ListedColormap([CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(k)])
     ax.contourf(xx, yy, labels, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.25)  # one band per class
-    if scores is not None:
-        ax.contour(xx, yy, scores, levels=[threshold], colors="k", linewidths=1.2)
+    if scores is not None and scores.min() < scores.max():  # a constant score has no boundary to draw
+        ax.contour(xx, yy, scores, levels=[0.5 if threshold is None else threshold], colors="k", linewidths=1.2)
     elif labels.min() != labels.max():
         ax.contour(xx, yy, labels, levels=np.arange(k) + 0.5, colors="k", linewidths=0.8)
     plot_dataset(X, y, ax=ax)

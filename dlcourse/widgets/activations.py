@@ -142,7 +142,10 @@ class ActivationExplorer(Explorer):
         self.linear.weight.data = weight_scale * self.unit_weight
         self.linear.bias.data = np.zeros_like(self.linear.bias.data)  # bias would only shift the picture
         out = layer(self.linear(self.batch))  # (N, M)
-        blocked = np.mean(np.abs(layer.backward(np.ones_like(out))) < BLOCKED)
+        blocked_mask = np.abs(layer.backward(np.ones_like(out))) < BLOCKED  # (N, M): per sample and unit
+        blocked = np.mean(blocked_mask)  # a share of (sample, unit) outputs, NOT of units
+        # a unit blocked on every sample of the batch passes no gradient at all (dead or saturated everywhere)
+        self.blocked_units = int(np.all(blocked_mask, axis=0).sum())
         self.histogram = np.histogram(out, bins=NUM_BINS)
         counts, edges = self.histogram
         for bar, count, left, right in zip(self.hist_bars, counts, edges[:-1], edges[1:], strict=True):
@@ -152,7 +155,9 @@ class ActivationExplorer(Explorer):
         self.ax_hist.set_xlim(edges[0], edges[-1])
         self.ax_hist.set_ylim(0, 1.05 * counts.max())
         self.blocked_fraction = float(blocked)
-        self.ax_hist.set_title(f"weight scale {weight_scale:g}: {100 * blocked:.1f}% of units have |f'| < {BLOCKED}")
+        self.ax_hist.set_title(f"weight scale {weight_scale:g}: |f'| < {BLOCKED} for {100 * blocked:.1f}% of the\n"
+                               f"(sample, unit) outputs; for {self.blocked_units} of {out.shape[1]} units "
+                               "on every sample", fontsize=10)
 
     def _draw_softmax(self, temperature: float) -> None:
         probs = softmax_with_temperature(self.logits, temperature)

@@ -1,4 +1,5 @@
-"""Every chapter executes headless from its source, start to finish, and twice gives the same numbers."""
+"""Every chapter executes headless from its source, start to finish, twice gives the same numbers, and its
+"what to try" cells ran (checked on the first run, so that check costs no extra execution)."""
 
 import re
 from pathlib import Path
@@ -6,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from dlcourse import notebooks
+
+from .test_what_to_try import assert_what_to_try_ran
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
@@ -30,5 +33,6 @@ def test_chapter_executes_and_reproduces(chapter, monkeypatch, record_property):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     first, seconds = notebooks.execute(chapter, timeout=300)
     record_property("seconds", seconds)
+    assert_what_to_try_ran(first, chapter.stem)
     second, _ = notebooks.execute(chapter, timeout=300)
     assert printed(first) == printed(second), "two runs printed different numbers: is everything seeded?"

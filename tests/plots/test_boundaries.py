@@ -41,6 +41,18 @@ def test_every_output_form_gives_the_same_regions(kind):
     assert (scores is not None) == (kind in ("probability", "logit", "column", "torch"))
 
 
+def test_a_given_threshold_makes_any_float_output_a_score_compared_strictly():
+    # the perceptron's start, w = 0 and b = 0: every score is exactly 0, and "w.x + b > 0" says class 0 everywhere
+    _, _, labels, scores = predict_grid(lambda P: P @ np.zeros(2) + 0.0, X, resolution=7, threshold=0.0)
+    assert scores is not None and labels.max() == 0
+    # integer-valued scores above the threshold are class 1, not labels "2" and "3"
+    _, _, labels, _ = predict_grid(lambda P: np.full(len(P), 3.0), X, resolution=7, threshold=2.0)
+    assert labels.min() == 1 and labels.max() == 1
+    # no threshold: integer-valued floats are labels, as before
+    _, _, labels, scores = predict_grid(lambda P: (P[:, 0] > 0).astype(float), X, resolution=7)
+    assert scores is None and set(np.unique(labels)) == {0, 1}
+
+
 def test_grid_dtype_follows_the_data_so_float32_models_work(rng):
     model = nn.Linear(2, 3, rng=rng)  # float32 parameters: float64 points would raise
     xx, _, labels, _ = predict_grid(model, X.astype(np.float32), resolution=5)

@@ -91,7 +91,8 @@ def test_large_weights_saturate_tanh(explorer):
 
 
 def test_relu_histogram_only_rescales_with_the_weights(explorer):
-    # ReLU(c z) = c ReLU(z) for c > 0: same counts per bin, bin edges times c, half the units dead at any scale
+    # ReLU(c z) = c ReLU(z) for c > 0: same counts per bin, bin edges times c, and at any scale about half of the
+    # (sample, unit) outputs are 0, while no unit is 0 on every sample (the bias is 0, so none is dead)
     explorer.controls["activation"].value = "relu"
     explorer.controls["weight_scale"].value = 1.0
     counts_1, edges_1 = explorer.histogram
@@ -102,6 +103,19 @@ def test_relu_histogram_only_rescales_with_the_weights(explorer):
     assert np.abs(counts_3 - counts_1).sum() <= 2  # only float rounding at a bin edge may move a value
     assert explorer.blocked_fraction == dead_1
     assert 0.4 < dead_1 < 0.6
+    assert explorer.blocked_units == 0
+    assert "(sample, unit) outputs" in explorer.ax_hist.get_title()
+
+
+def test_units_blocked_on_every_sample_are_counted_as_units(explorer):
+    # the sigmoid's f' <= 1/4 never drops below 0.01 at scale 1, but with a huge scale some units saturate on
+    # every sample; the count of such units can never exceed the share of blocked outputs times the units
+    explorer.controls["activation"].value = "sigmoid"
+    explorer.controls["weight_scale"].value = 1.0
+    assert explorer.blocked_units == 0
+    explorer.controls["weight_scale"].value = 5.0
+    assert explorer.blocked_units <= explorer.blocked_fraction * explorer.linear.weight.data.shape[0]
+    assert f"for {explorer.blocked_units} of" in explorer.ax_hist.get_title()
 
 
 def test_widget_box_holds_the_live_controls_above_the_figure(explorer):
