@@ -7,7 +7,8 @@
 - An exercise opens with none of nbgrader's instructor tools.
 
 To add a widget demo: a chapter whose code cell calls a public function of ``dlcourse.widgets`` (``name(...)`` at
-the start of a line) is found by itself; a demo elsewhere goes in EXTRA_DEMOS as (notebook stem, function name).
+the start of a line, or `explorer = name(...)`) is found by itself; a demo elsewhere goes in EXTRA_DEMOS as (notebook
+stem, function name).
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ def widget_functions() -> list[str]:
 
 def discover_demos() -> list[tuple[str, str]]:
     """(chapter stem, widget function) for every chapter code line that starts by calling a dlcourse.widgets
-    function."""
+    function, or by assigning what such a call returns (``explorer = gradient_flow_explorer(seed=0)``)."""
     names = widget_functions()
-    pattern = re.compile(rf"^({'|'.join(map(re.escape, names))})\(", re.MULTILINE)
+    pattern = re.compile(rf"^(?:\w+\s*=\s*)?({'|'.join(map(re.escape, names))})\(", re.MULTILINE)
     demos = []
     for source in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.py")):
         demos += [(source.stem, name) for name in dict.fromkeys(pattern.findall(source.read_text()))]
