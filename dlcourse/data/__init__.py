@@ -10,3 +10,4 @@ from dlcourse.data.readers import load_cifar10, load_mnist, read_idx
 from dlcourse.data.sequences import pad_sequences, padding_mask
 from dlcourse.data.shapes import SHAPE_NAMES, make_shapes
 from dlcourse.data.toy2d import make_blobs, make_circles, make_moons, make_regression_curve, make_spirals, make_xor
+from dlcourse.data.decisions import DecisionData, make_decisions
