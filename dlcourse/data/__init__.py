@@ -2,6 +2,7 @@
 files on disk, splitting and scaling, augmentation, padding, mini-batches. The modules hold the documentation."""
 
 from dlcourse.data.augment import add_noise, random_flip, random_shift, shift_images
+from dlcourse.data.decisions import DecisionData, make_decisions
 from dlcourse.data.digits import load_digits
 from dlcourse.data.images import load_digit_images, resize_images
 from dlcourse.data.loader import ArrayDataset, DataLoader
@@ -10,4 +11,3 @@ from dlcourse.data.readers import load_cifar10, load_mnist, read_idx
 from dlcourse.data.sequences import pad_sequences, padding_mask
 from dlcourse.data.shapes import SHAPE_NAMES, make_shapes
 from dlcourse.data.toy2d import make_blobs, make_circles, make_moons, make_regression_curve, make_spirals, make_xor
-from dlcourse.data.decisions import DecisionData, make_decisions
