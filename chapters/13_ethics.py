@@ -19,6 +19,7 @@
 # numbers say about bias amplification, deepfakes and black boxes; (10) a model card.
 
 # %%
+import inspect
 import itertools
 import math
 import time
@@ -66,7 +67,7 @@ chapter_start = time.perf_counter()
 #   records), while the truth still depends on the exact values.
 
 # %%
-print(make_decisions.__doc__.split("Args:")[0])
+print(inspect.getsource(make_decisions).split("rng = check_rng(rng, where)")[1])  # the generator's body
 data = make_decisions(6, historical_bias=0.4, rng=np.random.default_rng(1))
 print("X (income, history, postcode):\n", data.X.round(2))
 print("group:", data.group, " y (recorded):", data.y, " y_true:", data.y_true)
@@ -118,8 +119,6 @@ def train_logistic(X, y, *, sample_weight=None, group=None, penalty=0.0, lr=1.0,
 # Here is the code of the two gap metrics; the tests check all of them against the `fairlearn` library.
 
 # %%
-import inspect
-
 print(inspect.getsource(fairness._gap))
 print(inspect.getsource(fairness.equalized_odds_difference))
 
@@ -403,6 +402,9 @@ with torch.no_grad():
     change = cnn(x_explain)[range(6), target] - cnn(torch.zeros_like(x_explain))[range(6), target]
 print("IG completeness: sum of attributions - (F(x) - F(black)) =", delta.numpy().round(4),
       f"\n  against logit changes of {change.numpy().round(1)}")
+for steps in (8, 32, 128):  # the gap is the error of the finite sum: it shrinks with more points
+    gap = attribution.integrated_gradients(cnn, x_explain, target, steps=steps)[1].abs().max().item()
+    print(f"  {steps:3d} steps: largest |gap| {gap:.4f}")
 
 # %%
 fig, axes = plt.subplots(len(x_explain), 1 + len(maps), figsize=(10, 9.5))
@@ -679,7 +681,7 @@ plt.show()
 
 # %% [markdown]
 # Read the table: PGD is at least as strong as FGSM at every $\epsilon$, and adversarial training buys back much of the
-# accuracy under attack, at some cost in clean accuracy (the $\epsilon = 0$ column). The usual caveat applies: a
+# accuracy under attack, at a clear cost in clean accuracy (the $\epsilon = 0$ column). The usual caveat applies: a
 # model is only shown robust against the attacks tried.
 #
 # ## 8. Privacy: does a model give away who was in its training set?
