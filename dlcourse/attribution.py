@@ -192,7 +192,8 @@ def grad_cam(model: torch.nn.Module, layer: torch.nn.Module, x: torch.Tensor,
     kept = {}
     handle = layer.register_forward_hook(lambda module, inputs, output: kept.update(output=output))
     try:
-        logit = _target_logit(model, x.detach(), _as_target(target, len(x)).to(x.device))
+        # x requires grad so that the activations join the graph even when the model's weights are frozen
+        logit = _target_logit(model, x.detach().requires_grad_(True), _as_target(target, len(x)).to(x.device))
     finally:
         handle.remove()
     activations = kept["output"]
@@ -215,8 +216,12 @@ def occlusion(model: torch.nn.Module, x: torch.Tensor, target: int | Sequence[in
     Returns:
         (N, C, H, W) attributions (equal across channels); pixels no window covers get 0.
     """
+    if x.ndim != 4:
+        raise ValueError(f"occlusion: expected images x of shape (N, C, H, W), got {tuple(x.shape)}")
     N, C, H, W = x.shape
     (h, w), (sH, sW) = window, (stride, stride) if isinstance(stride, int) else stride
+    if not (0 < h <= H and 0 < w <= W):
+        raise ValueError(f"occlusion: expected a window of at most the image size {(H, W)}, got {(h, w)}")
     target = _as_target(target, N).to(x.device)
     starts = [(i, j) for i in range(0, H - h + 1, sH) for j in range(0, W - w + 1, sW)]
     masks = torch.zeros(len(starts), 1, 1, H, W, dtype=x.dtype, device=x.device)  # (P, 1, 1, H, W)

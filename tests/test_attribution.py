@@ -128,3 +128,21 @@ def test_smoothgrad_without_noise_is_saliency(cnn):
     model, x, target = cnn
     got = attribution.smoothgrad(model, x, target, n_samples=3, stdev=0.0, rng=np.random.default_rng(0))
     assert rel(got, attribution.saliency(model, x, target)) < 1e-14
+
+
+def test_grad_cam_with_frozen_weights(cnn):
+    model, x, target = cnn
+    model.requires_grad_(False)
+    try:
+        got = attribution.grad_cam(model, model[2], x, target)
+    finally:
+        model.requires_grad_(True)
+    assert rel(got, attribution.grad_cam(model, model[2], x, target)) < 1e-14
+
+
+def test_occlusion_errors(cnn):
+    model, x, target = cnn
+    with pytest.raises(ValueError, match="window"):
+        attribution.occlusion(model, x, target, window=(9, 2))
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        attribution.occlusion(model, x[0], target, window=(2, 2))
