@@ -3,6 +3,7 @@ files on disk, splitting and scaling, augmentation, padding, mini-batches, a tex
 The modules hold the documentation."""
 
 from dlcourse.data.augment import add_noise, random_flip, random_shift, shift_images
+from dlcourse.data.decisions import DecisionData, make_decisions
 from dlcourse.data.digits import load_digits
 from dlcourse.data.images import load_digit_images, resize_images
 from dlcourse.data.loader import ArrayDataset, DataLoader

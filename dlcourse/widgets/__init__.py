@@ -7,3 +7,4 @@ from dlcourse.widgets.gradient_flow import gradient_flow_explorer
 from dlcourse.widgets.latent import latent_explorer
 from dlcourse.widgets.learning_rate import learning_rate_explorer
 from dlcourse.widgets.sampling import sampling_explorer
+from dlcourse.widgets.thresholds import threshold_explorer
