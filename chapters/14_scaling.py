@@ -19,7 +19,9 @@
 # the training loop (06).
 
 # %%
+import getpass
 import inspect
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -53,7 +55,9 @@ dlcourse.torch.seed_everything(0)
 device = dlcourse.torch.device()
 if device.type == "cpu":
     torch.set_num_threads(1)  # small networks: one thread is fastest, and never waits for a busy second core
-workdir = Path(tempfile.mkdtemp(prefix="dlcourse14_"))  # checkpoints, ONNX files and logs of this session
+# checkpoints, ONNX files and logs of this session, in a fixed folder (so its path is the same on every run)
+workdir = Path(tempfile.gettempdir()) / f"dlcourse14-{getpass.getuser()}"
+shutil.rmtree(workdir, ignore_errors=True)  # start clean: the logs of an earlier run would mix with this one's
 
 # %% [markdown]
 # ## 1. Data parallelism from scratch
