@@ -119,6 +119,8 @@ def main():
     requests, replies = (os.dup(fd) for fd in config["fds"])  # the driver reads requests on 3, replies on 4
     os.dup2(requests, 3)
     os.dup2(replies, 4)
+    os.set_inheritable(3, True)  # dup2 onto itself is a no-op that leaves a dup()'s close-on-exec flag
+    os.set_inheritable(4, True)
     for fd in {requests, replies, *config["fds"]} - {3, 4}:
         os.close(fd)
     try:
