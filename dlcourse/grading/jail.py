@@ -8,7 +8,7 @@ namespaces. It uses the standard library only and does, in order:
    environment, the sandbox's copy of dlcourse), empty read-only folders over the forbidden modules, a fresh /proc
    (this PID namespace only), /dev/null, /dev/zero, /dev/urandom, a devpts, a small /tmp and the student's working folder;
 2. ``pivot_root`` into it and detach the old root, so nothing else of the host exists any more in this namespace;
-3. resource limits (address space, processes, file size, open files);
+3. resource limits (address space, processes, file size, open files) and the namespace's pid_max;
 4. every capability dropped (bounding set too) and no_new_privs, so student code cannot mount, unmount or chroot;
 5. ``execve`` of the kernel driver with a clean environment.
 
@@ -89,6 +89,11 @@ def build_root(config):
     os.makedirs(root + "/tmp", exist_ok=True)
     mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={config['tmp_mb']}m,mode=1777")
     bind(config["work"], root + "/home/student", writable=True)
+    try:  # Linux >= 6.14: pid_max belongs to the PID namespace, a hard ceiling on its processes
+        with open("/proc/sys/kernel/pid_max", "w") as handle:
+            handle.write(str(config["limits"]["pid_max"]))
+    except OSError:
+        pass  # older kernels: RLIMIT_NPROC and the grader's watch still hold
     os.makedirs(root + "/.old", exist_ok=True)
     _check(libc.syscall(SYS_PIVOT_ROOT, root.encode(), (root + "/.old").encode()), "pivot_root")
     os.chdir("/")

@@ -5,7 +5,8 @@ subpackages, and the list of read-only folders (system libraries, this Python) a
 cover with an empty one. A ``Kernel`` is one sandboxed driver process (driver.py) started through jail.py in new
 user, PID, mount and network namespaces. Requests are written to its file descriptor 3 and replies read from its
 descriptor 4 with a deadline; while waiting, the memory of every process in the sandbox is summed and the sandbox
-is killed (SIGKILL to its PID 1, which takes every process in the namespace with it) past the cap or the deadline.
+is killed (SIGKILL to its PID 1, which takes every process in the namespace with it) past the memory cap, the
+process count or the deadline.
 """
 
 from __future__ import annotations
@@ -33,8 +34,13 @@ UNSHARE = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-ch
 SYSTEM_PATHS = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/ld.so.cache", "/etc/ld.so.conf",
                 "/etc/ld.so.conf.d", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"]
 HOME = "/home/student"
+# Each process's address space may exceed the sandbox's memory by this much: Python, NumPy and IPython map far more
+# than they touch. The cap on the whole sandbox is the PSS watch in Kernel; this only refuses absurd allocations.
+ADDRESS_SPACE_SLACK_MB = 1024
+# The kernel's own ceiling on processes in the sandbox's PID namespace (301 is the least Linux accepts); the watch
+# in Kernel kills the sandbox past Limits.processes, and RLIMIT_NPROC holds where the grader is not root.
+PID_MAX = 301
 PACKAGE_MOUNT = "/opt/dlcourse"
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 class SandboxError(RuntimeError):
@@ -119,7 +125,8 @@ class Image:
                "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONNOUSERSITE": "1", "IPYTHONDIR": "/tmp/.ipython" if self.isolate else str(work / ".ipython")}
         return {"isolate": self.isolate, "root": str(work.parent / "root"), "work": str(work),
                 "readonly": self.readonly, "symlinks": self.symlinks, "masks": self.masks, "tmp_mb": limits.tmp_mb,
-                "limits": {"memory_mb": limits.memory_mb, "processes": limits.processes, "file_mb": limits.file_mb},
+                "limits": {"memory_mb": limits.memory_mb + ADDRESS_SPACE_SLACK_MB, "processes": limits.processes,
+                           "pid_max": PID_MAX, "file_mb": limits.file_mb},
                 "python": python, "argv": [python, "-m", "dlcourse.grading.driver"], "env": env}
 
 
@@ -138,6 +145,7 @@ class Kernel:
         self.seq = 0
 
     def start(self) -> None:
+        self.pid1 = None
         (self.work.parent / "root").mkdir(exist_ok=True)
         requests_read, self.requests = os.pipe()
         self.replies, replies_write = os.pipe()
@@ -181,15 +189,19 @@ class Kernel:
                 continue
         return found
 
-    def memory_mb(self) -> float:
-        """Resident memory of the whole sandbox, in MiB."""
-        total = 0
-        for pid in self.processes():
+    def memory_mb(self, pids: list[int] | None = None) -> float:
+        """Memory of the whole sandbox in MiB: the proportional set size (PSS) of its processes added up, so pages
+        that forked children share with their parent count once."""
+        total_kb = 0
+        for pid in self.processes() if pids is None else pids:
             try:
-                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        total_kb += int(line.split()[1])
+                        break
             except (OSError, IndexError, ValueError):
                 continue
-        return total * PAGE / 2**20
+        return total_kb / 1024
 
     def kill(self) -> None:
         """SIGKILL the sandbox's PID 1 (the kernel kills every process of its namespace with it), then the rest."""
@@ -205,6 +217,7 @@ class Kernel:
         except OSError:
             pass
         self.process.wait()
+        self.pid1 = None
         for fd in (self.requests, self.replies):
             try:
                 os.close(fd)
@@ -230,7 +243,10 @@ class Kernel:
     def _watch(self, deadline: float) -> None:
         if time.monotonic() > deadline:
             self._fail("timeout", f"ran past its {self.limits.call_seconds:g} s limit")
-        if self.memory_mb() > self.limits.memory_mb:
+        pids = self.processes()
+        if len(pids) > self.limits.processes:
+            self._fail("crash", f"started more than {self.limits.processes} processes")
+        if self.memory_mb(pids) > self.limits.memory_mb:
             self._fail("memory", f"the sandbox's processes used more than {self.limits.memory_mb} MiB together")
 
     def _send(self, data: bytes, deadline: float) -> None:

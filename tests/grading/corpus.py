@@ -266,15 +266,16 @@ def adversarial(course: Path) -> list[Case]:
         attack("object_array", OBJECT_ARRAY, "returns an object array"),
         with_mlp(file_writer(targets[1:2], "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + STUB_MLP),
                  4, "config_then_crash", "edits nbgrader_config.py, then kills its kernel"),
-        with_mlp(f"import subprocess\nsubprocess.Popen(['sleep', '300', '{MARKER}'], start_new_session=True)\n"
-                 "import os\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-                 f"        os.execvp('sleep', ['sleep', '301', '{MARKER}'])\n    os._exit(0)\n" + STUB_MLP,
+        with_mlp(f"import os, subprocess, sys\nSLEEPER = [sys.executable, '-c', 'import time; time.sleep(300)', "
+                 f"'{MARKER}']\nsubprocess.Popen(SLEEPER, start_new_session=True)\n"
+                 "if os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+                 "        os.execv(sys.executable, SLEEPER)\n    os._exit(0)\n" + STUB_MLP,
                  4, "daemons", "daemons (setsid, double fork) meant to outlive grading"),
         with_mlp("def mlp_forward(X, W1, b1, W2, b2):\n    import os\n    while True:\n        try:\n"
                  "            os.fork()\n        except OSError:\n            pass\n", 4, "fork_bomb",
                  "fork bomb when called"),
         with_mlp("def mlp_forward(X, W1, b1, W2, b2):\n    import os, time\n    for _ in range(4):\n"
-                 "        if os.fork() == 0:\n            hog = np.ones(40_000_000)  # 320 MB each\n"
+                 "        if os.fork() == 0:\n            hog = np.ones(20_000_000)  # 160 MB each\n"
                  "            time.sleep(60)\n    time.sleep(60)\n", 4, "children_over_memory",
                  "four children each under the cap, together over it"),
         notebook_case("sigint_ignored", submission(right=("neuron", "mlp_forward"), perceptron_step=(

@@ -16,7 +16,7 @@ from tests.grading.corpus import MARKER, adversarial, honest, table, write_corpu
 from tests.grading.submissions import ASSIGNMENT, ROOT
 
 pytestmark = pytest.mark.slow
-LIMITS = Limits(call_seconds=4, notebook_seconds=120, memory_mb=1024)
+LIMITS = Limits(call_seconds=5, notebook_seconds=120, memory_mb=512)
 
 
 def _digest(path: Path) -> str:
