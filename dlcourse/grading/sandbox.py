@@ -122,7 +122,8 @@ class Image:
         env = {"PATH": f"{Path(python).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": HOME if self.isolate
                else str(work), "PYTHONPATH": PACKAGE_MOUNT if self.isolate else str(self.folder / "lib"),
                "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1",
-               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONNOUSERSITE": "1", "IPYTHONDIR": "/tmp/.ipython" if self.isolate else str(work / ".ipython")}
+               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONNOUSERSITE": "1",
+               "IPYTHONDIR": "/tmp/.ipython" if self.isolate else str(work / ".ipython")}
         return {"isolate": self.isolate, "root": str(work.parent / "root"), "work": str(work),
                 "readonly": self.readonly, "symlinks": self.symlinks, "masks": self.masks, "tmp_mb": limits.tmp_mb,
                 "limits": {"memory_mb": limits.memory_mb + ADDRESS_SPACE_SLACK_MB, "processes": limits.processes,

@@ -50,7 +50,8 @@ def honest() -> list[Case]:
     full = submission(right=ALL)
     variants = {
         "sys_stderr_recursionlimit": ("import sys\n" + NEURON.replace("    z =", "    print('debug', file=sys.stderr)\n"
-                                      "    sys.setrecursionlimit(5000)\n    z ="), "import sys, stderr, recursion limit"),
+                                      "    sys.setrecursionlimit(5000)\n    z ="),
+                                      "import sys, stderr, recursion limit"),
         "timeit_magic": (NEURON + "%timeit -n1 -r1 neuron(np.ones((2, 2)), np.ones(2), 0.0)\n", "%timeit"),
         "time_cell_magic": ("%%time\n" + NEURON, "%%time"),
         "autoreload": ("%load_ext autoreload\n%autoreload 2\n" + NEURON, "%autoreload"),
@@ -202,7 +203,8 @@ def mlp_forward(X, W1, b1, W2, b2):
 """
 SOLUTIONS_AND_GIT = f"""import subprocess
 found = ''
-for path in [{str(ROOT / 'solutions' / '01_neurons' / '01_neurons.py')!r}, '/work/main/solutions/01_neurons/01_neurons.py']:
+for path in [{str(ROOT / 'solutions' / '01_neurons' / '01_neurons.py')!r},
+             '/work/main/solutions/01_neurons/01_neurons.py']:
     try:
         found += open(path).read()
     except OSError:

@@ -118,8 +118,9 @@ def test_memory_is_capped_for_the_whole_sandbox(kernel):
 
 
 def test_processes_are_capped_and_sigint_changes_nothing(kernel):
-    run(kernel, "import os, signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ndef bomb():\n    made = 0\n"
-                "    for _ in range(200):\n        try:\n            if os.fork() == 0:\n                time.sleep(30)\n"
+    run(kernel, "import os, signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ndef bomb():\n"
+                "    made = 0\n    for _ in range(200):\n        try:\n            if os.fork() == 0:\n"
+                "                time.sleep(30)\n"
                 "                os._exit(0)\n            made += 1\n        except OSError:\n            break\n"
                 "    return made")
     with pytest.raises(KernelDied) as death:
