@@ -81,10 +81,17 @@ def report(results: list[ItemResult], name: str) -> str:
 
 
 def notebook_path(namespace: dict | None = None) -> Path | None:
-    """The notebook a kernel belongs to: JupyterLab sets JPY_SESSION_NAME (and ``__session__`` in the kernel)."""
+    """The notebook a kernel belongs to: JupyterLab sets JPY_SESSION_NAME (and ``__session__`` in the kernel), an
+    absolute path or one relative to the server's root, which is the kernel's folder or one above it."""
+    here = Path.cwd()
     for candidate in (os.environ.get("JPY_SESSION_NAME"), (namespace or {}).get("__session__")):
-        if candidate and str(candidate).endswith(".ipynb") and Path(candidate).is_file():
-            return Path(candidate).resolve()
+        if not candidate or not str(candidate).endswith(".ipynb"):
+            continue
+        for base in (here, *here.parents):
+            if (base / candidate).is_file():
+                return (base / candidate).resolve()
+        if (here / Path(candidate).name).is_file():
+            return (here / Path(candidate).name).resolve()
     return None
 
 

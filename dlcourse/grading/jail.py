@@ -6,7 +6,7 @@ namespaces. It uses the standard library only and does, in order:
 
 1. a new root on an empty tmpfs holding only the read-only binds the config lists (system libraries, the Python
    environment, the sandbox's copy of dlcourse), empty read-only folders over the forbidden modules, a fresh /proc
-   (this PID namespace only), /dev/null, /dev/zero, /dev/urandom, a devpts, a small /tmp and the student's
+   (this PID namespace only; /proc/sys and the like read-only), /dev/null, /dev/zero, /dev/urandom, a devpts, a small /tmp and the student's
    working folder;
 2. ``pivot_root`` into it and detach the old root, so nothing else of the host exists any more in this namespace;
 3. resource limits (address space, processes, file size, open files) and the namespace's pid_max;
@@ -29,6 +29,9 @@ MNT_DETACH = 2
 SYS_PIVOT_ROOT, SYS_CAPSET = 155, 126  # x86_64
 PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 38, 24
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+PROC_READ_ONLY = ["/proc/sys", "/proc/sysrq-trigger", "/proc/bus", "/proc/fs", "/proc/irq"]
+PROC_HIDDEN = ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/kallsyms", "/proc/kmsg"]
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -87,14 +90,23 @@ def build_root(config):
         bind("/dev/" + node, f"{root}/dev/{node}", writable=True)
     os.makedirs(root + "/proc", exist_ok=True)
     mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    os.makedirs(root + "/tmp", exist_ok=True)
-    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={config['tmp_mb']}m,mode=1777")
-    bind(config["work"], root + "/home/student", writable=True)
     try:  # Linux >= 6.14: pid_max belongs to the PID namespace, a hard ceiling on its processes
-        with open("/proc/sys/kernel/pid_max", "w") as handle:
+        with open(root + "/proc/sys/kernel/pid_max", "w") as handle:
             handle.write(str(config["limits"]["pid_max"]))
     except OSError:
         pass  # older kernels: RLIMIT_NPROC and the grader's watch still hold
+    # The kernel's knobs stay read-only, as in any container: where the grader runs as root, the sandbox's root
+    # is the host's root for file permissions, and /proc/sys would otherwise be writable to it.
+    for knob in PROC_READ_ONLY:
+        if os.path.exists(root + knob):
+            mount(root + knob, root + knob, None, MS_BIND | MS_REC)
+            mount(None, root + knob, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    for secret in PROC_HIDDEN:
+        if os.path.isfile(root + secret):
+            mount("/dev/null", root + secret, None, MS_BIND)
+    os.makedirs(root + "/tmp", exist_ok=True)
+    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={config['tmp_mb']}m,mode=1777")
+    bind(config["work"], root + "/home/student", writable=True)
     os.makedirs(root + "/.old", exist_ok=True)
     _check(libc.syscall(SYS_PIVOT_ROOT, root.encode(), (root + "/.old").encode()), "pivot_root")
     os.chdir("/")

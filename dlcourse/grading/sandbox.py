@@ -11,6 +11,7 @@ process count or the deadline.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -55,6 +56,7 @@ class KernelDied(Exception):
         self.kind = kind
 
 
+@functools.cache
 def namespaces_available() -> bool:
     """Whether this system lets an unprivileged process create the namespaces the sandbox needs."""
     if shutil.which("unshare") is None:

@@ -79,3 +79,8 @@ def test_check_this_notebook_finds_the_notebook_or_says_how(tmp_path, monkeypatc
     assert [r.passed for r in results] == [True, True, True] and "Visible tests: 6/6 points" in out
     monkeypatch.delenv("JPY_SESSION_NAME")
     assert notebook_path({"__session__": str(path)}) == path  # what ipykernel sets in the kernel's namespace
+    (tmp_path / "exercises").mkdir()
+    monkeypatch.chdir(tmp_path / "exercises")
+    nbformat.write(load("release"), tmp_path / "exercises" / "mine.ipynb")
+    monkeypatch.setenv("JPY_SESSION_NAME", "exercises/mine.ipynb")  # relative to the server's root, one level up
+    assert notebook_path() == tmp_path / "exercises" / "mine.ipynb"

@@ -20,13 +20,20 @@ def probe():
     seen = {"root": sorted(os.listdir("/")), "proc_pids": sorted(p for p in os.listdir("/proc") if p.isdigit()),
             "home": os.getcwd(), "uid": os.getuid(), "env": sorted(os.environ)}
     writable = []
-    for folder in ["/", "/usr", "/etc", "/opt/dlcourse/dlcourse/grading", sys.prefix, "/home/student", "/tmp", "/dev"]:
+    for folder in ["/", "/usr", "/etc", "/opt/dlcourse/dlcourse/grading", sys.prefix, "/home/student", "/tmp", "/dev",
+                   "/proc/sys/kernel"]:
         try:
             with open(os.path.join(folder, "probe.txt"), "w") as handle:
                 handle.write("x")
             writable.append(folder)
         except OSError:
             pass
+    try:
+        with open("/proc/sys/kernel/core_pattern", "w") as handle:
+            handle.write("|/bin/false")
+        writable.append("/proc/sys/kernel/core_pattern")
+    except OSError:
+        pass
     seen["writable"] = writable
     seen["visible"] = [p for p in [REPO, REPO + "/solutions", REPO + "/.git", "/work/main/solutions", "/root/.ssh",
                                    "/etc/shadow", "/var", "/sys/fs/cgroup"] if os.path.exists(p)]
