@@ -5,9 +5,9 @@ python -I -S jail.py CONFIG_JSON`` (see sandbox.py), so this process is PID 1 of
 namespaces. It uses the standard library only and does, in order:
 
 1. a new root on an empty tmpfs holding only the read-only binds the config lists (system libraries, the Python
-   environment, the sandbox's copy of dlcourse), empty read-only folders over the forbidden modules, a fresh /proc
-   (this PID namespace only; /proc/sys and the like read-only), /dev/null, /dev/zero, /dev/urandom, a devpts, a small /tmp and the student's
-   working folder;
+   environment, the sandbox's copy of dlcourse), a read-only stand-in over each forbidden module's folder whose
+   only code raises ModuleNotFoundError, a fresh /proc (this PID namespace only; /proc/sys and the like
+   read-only), /dev/null, /dev/zero, /dev/urandom, a devpts, a small /tmp and the student's working folder;
 2. ``pivot_root`` into it and detach the old root, so nothing else of the host exists any more in this namespace;
 3. resource limits (address space, processes, file size, open files) and the namespace's pid_max;
 4. every capability dropped (bounding set too) and no_new_privs, so student code cannot mount, unmount or chroot;

@@ -321,3 +321,56 @@ def table(cases: list[Case], totals: dict[str, tuple[float, float]]) -> str:
         lines.append(f"| {case.name} | {score:g}/{top:g} | {case.fair:g} | {case.what} |")
     return "\n".join(lines)
 
+
+
+CNN = ("conv2d_forward_naive", "im2col", "conv2d_forward", "conv2d_backward", "max_pool_backward")
+BACKPROP = ("tiny_backprop", "local_grads", "backward", "unbroadcast", "mul_backward", "matmul_backward")
+
+
+def other_exercises() -> dict[str, list[Case]]:
+    """Smaller corpora for exercises 04 and 07 (the red team's other targets): honest variants and attacks."""
+    def cnn(name, fair, what, **answers):
+        return notebook_case(name, submission(assignment="07_cnns", right=tuple(a for a in CNN if a not in answers),
+                                              **answers), fair, what)
+
+    def backprop(name, fair, what, **answers):
+        return notebook_case(name, submission(assignment="04_backprop",
+                                              right=tuple(a for a in BACKPROP if a not in answers), **answers),
+                             fair, what)
+
+    naive_loops = (solution_answer("conv2d_forward_naive", "07_cnns").replace(
+        "def conv2d_forward_naive", "%%time\ndef conv2d_forward_naive", 1))
+    recursive = ("import sys\nsys.setrecursionlimit(10_000)\n\n"
+                 "def backward(graph, values):\n    grads = [0.0] * len(graph)\n    grads[-1] = 1.0\n\n"
+                 "    def visit(k):\n        if k < 0:\n            return\n        op, *inputs = graph[k]\n"
+                 "        local = {'add': [1.0, 1.0], 'sigmoid': [values[k] * (1 - values[k])]}.get(op, [])\n"
+                 "        for i, d in zip(inputs, local):\n            grads[i] += d * grads[k]\n"
+                 "        visit(k - 1)\n\n"
+                 "    visit(len(graph) - 1)\n    return grads\n")
+    return {
+        "07_cnns": [
+            cnn("cnn_full", 11, "the solution"),
+            cnn("cnn_time_magic", 11, "%%time on the naive convolution", conv2d_forward_naive=naive_loops),
+            cnn("cnn_torch", 9, "conv2d_forward with torch", conv2d_forward=(
+                "import torch\ndef conv2d_forward(x, weight, bias, stride=1, padding=0):\n"
+                "    return torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(weight),\n"
+                "        torch.from_numpy(bias), stride=stride, padding=padding).numpy()\n")),
+            cnn("cnn_reference", 9, "conv2d_forward from dlcourse.nn", conv2d_forward=(
+                "def conv2d_forward(x, weight, bias, stride=1, padding=0):\n"
+                "    from dlcourse.nn.functional import conv2d_forward as reference\n"
+                "    return reference(x, weight, bias, stride, padding)[0]\n")),
+            cnn("cnn_matrix", 8, "returns an np.matrix (an ndarray subclass)", conv2d_backward=(
+                "def conv2d_backward(dout, x, weight, stride=1, padding=0):\n"
+                "    return np.matrix(x.reshape(len(x), -1)), np.matrix(weight.reshape(len(weight), -1)), None\n")),
+        ],
+        "04_backprop": [
+            backprop("backprop_full", 11, "the solution"),
+            backprop("backprop_recursive", 11, "a recursive backward with sys.setrecursionlimit", backward=recursive),
+            backprop("backprop_object", 9, "local_grads returns objects that pretend to be numbers", local_grads=(
+                "class Any(float):\n    def __eq__(self, other):\n        return True\n\n"
+                "def local_grads(op, inputs, out):\n    return (Any(0.0), Any(0.0))\n")),
+            backprop("backprop_autograd", 9, "backward through dlcourse.autograd", backward=(
+                "from dlcourse.autograd import Value\n\n"
+                "def backward(graph, values):\n    return [0.0] * len(graph)\n")),
+        ],
+    }

@@ -15,18 +15,18 @@ ASSIGNMENT = "01_neurons"
 POINTS = {"neuron": 2, "perceptron_step": 2, "mlp_forward": 2}
 
 
-def load(kind: str) -> nbformat.NotebookNode:
+def load(kind: str, assignment: str = ASSIGNMENT) -> nbformat.NotebookNode:
     folder = "solutions" if kind == "solution" else "exercises"
-    return nbformat.read(ROOT / folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    return nbformat.read(ROOT / folder / assignment / f"{assignment}.ipynb", as_version=4)
 
 
 def cell(nb, grade_id: str):
     return next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
 
 
-def solution_answer(grade_id: str) -> str:
+def solution_answer(grade_id: str, assignment: str = ASSIGNMENT) -> str:
     """The solution's answer cell, without nbgrader's solution markers."""
-    lines = cell(load("solution"), grade_id).source.splitlines()
+    lines = cell(load("solution", assignment), grade_id).source.splitlines()
     return "\n".join(line for line in lines if "### " not in line) + "\n"
 
 
@@ -37,11 +37,12 @@ def answer(nb, grade_id: str, source: str) -> nbformat.NotebookNode:
     return nb
 
 
-def submission(*, right: tuple[str, ...] = (), **answers: str) -> nbformat.NotebookNode:
+def submission(*, right: tuple[str, ...] = (), assignment: str = ASSIGNMENT,
+               **answers: str) -> nbformat.NotebookNode:
     """The release with the solution's answer for each name in ``right`` and ``answers`` as given."""
-    nb = load("release")
+    nb = load("release", assignment)
     for name in right:
-        nb = answer(nb, name, solution_answer(name))
+        nb = answer(nb, name, solution_answer(name, assignment))
     for name, source in answers.items():
         nb = answer(nb, name, source)
     return nb

@@ -12,7 +12,7 @@ import pytest
 from dlcourse.grading.grade import grade_folder, totals
 from dlcourse.grading.limits import Limits
 from dlcourse.grading.status import Status
-from tests.grading.corpus import MARKER, adversarial, honest, table, write_corpus
+from tests.grading.corpus import MARKER, adversarial, honest, other_exercises, table, write_corpus
 from tests.grading.submissions import ASSIGNMENT, ROOT
 
 pytestmark = pytest.mark.slow
@@ -23,10 +23,10 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "absent"
 
 
-def _grade(cases, folder: Path, out: Path):
+def _grade(cases, folder: Path, out: Path, assignment: str = ASSIGNMENT):
     fair = write_corpus(cases, folder)
-    results = grade_folder(folder, assignment=ASSIGNMENT, root=ROOT, out=out, workers=2, limits=LIMITS)
-    print(f"\n{folder.name} corpus (exercise {ASSIGNMENT}, 6 points):\n" + table(cases, totals(results)))
+    results = grade_folder(folder, assignment=assignment, root=ROOT, out=out, workers=2, limits=LIMITS)
+    print(f"\n{folder.name} corpus (exercise {assignment}):\n" + table(cases, totals(results)))
     return results, fair
 
 
@@ -100,3 +100,9 @@ def test_attack_statuses_are_plain(adversarial_graded):
     assert status(results, "hangs_at_import", "perceptron_step_tests") is Status.TIMEOUT
     for student in ("sigint_ignored", "fork_bomb", "children_over_memory", "hangs_at_import"):
         assert status(results, student, "neuron_tests") is Status.PASSED
+
+
+@pytest.mark.parametrize("assignment", sorted(other_exercises()))
+def test_other_exercises_corpora(assignment, tmp_path):
+    results, fair = _grade(other_exercises()[assignment], tmp_path / "in", tmp_path / "out", assignment)
+    assert {student: score for student, (score, _) in totals(results).items()} == fair
