@@ -28,7 +28,7 @@ def _paths(assignment):
 def test_learner_check_fails_the_release_and_passes_the_solution(assignment):
     solution, release = _paths(assignment)
     released = check_notebook(release, limits=LIMITS)
-    assert len(released) >= 5 and all(r.score == 0 and not r.passed for r in released)
+    assert released and all(r.score == 0 and not r.passed for r in released)
     solved = check_notebook(solution, limits=LIMITS)
     assert [r.describe() for r in solved] == ["passed"] * len(solved)
 
