@@ -71,7 +71,9 @@ def _grade(args) -> int:
     except SandboxUnavailable as refusal:
         print(f"dlcourse grade: refusing to grade: {refusal}", file=sys.stderr)
         return 3
-    print(summary(results, assignment), end="")
+    out = Path(args.out) if args.out else course_root() / "grades" / assignment
+    print((out / "summary.txt").read_text(encoding="utf-8") if results else summary(results, assignment), end="")
+    print(f"wrote {out / 'grades.csv'} and the nbgrader gradebook in {out / 'nbgrader'}")
     return 0
 
 
