@@ -9,10 +9,10 @@
 # `dlcourse check 02_activations.ipynb` for a score out of the visible tests. The grader also runs hidden tests on
 # other inputs, so make your code right for every input, not just for the example.
 #
-# **Numerical stability.** The hidden tests feed inputs as large as $\pm 1000$ and run your code with NumPy's
-# floating-point warnings turned into errors (`np.errstate(over="raise", invalid="raise")`). A float64 holds
-# numbers up to about $1.8 \times 10^{308} \approx e^{709.8}$, so `np.exp(1000)` overflows: arrange your formulas
-# so that `np.exp` only ever sees numbers $\le 0$.
+# **Numerical stability.** The hidden tests feed inputs as large as $\pm 1000$, and every result must be a finite,
+# right number. A float64 holds numbers up to about $1.8 \times 10^{308} \approx e^{709.8}$, so `np.exp(1000)`
+# overflows to `inf` (and `inf / inf` is NaN): arrange your formulas so that `np.exp` only ever sees numbers
+# $\le 0$.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false} dlcourse={"forbid": ["torch", "dlcourse.nn"]}
 import numpy as np
@@ -56,11 +56,8 @@ for shape in [(5,), (3, 4), (2, 3, 4)]:
     # 1/(1+e^-x) = (1 + tanh(x/2)) / 2: a different, overflow-free route to the same numbers
     expect_close(got, 0.5 * (1.0 + np.tanh(x / 2.0)), name=f"sigmoid on a random array of shape {shape}")
 x = np.concatenate([[-1000.0, -710.0, -50.0, 0.0, 50.0, 710.0, 1000.0], rng.normal(scale=1000.0, size=20)])
-try:
-    with np.errstate(over="raise", invalid="raise"):
-        got = sigmoid(x)
-except FloatingPointError as error:
-    expect_true(False, f"sigmoid overflows for large |x| ({error}): let np.exp see only -|x|")
+got = sigmoid(x)
+expect_true(np.isfinite(got).all(), "sigmoid overflows for large |x|: let np.exp see only -|x|")
 expect_close(got, 0.5 * (1.0 + np.tanh(x / 2.0)), name="sigmoid for |x| up to 1000")
 ### END HIDDEN TESTS
 
@@ -98,11 +95,8 @@ for shape in [(6,), (4, 3), (2, 2, 5)]:
     s = 0.5 * (1.0 + np.tanh(x / 2.0))
     expect_close(got, s * (1.0 - s), name=f"sigmoid_grad on a random array of shape {shape}")
 x = np.concatenate([[-1000.0, -710.0, 0.0, 710.0, 1000.0], rng.normal(scale=1000.0, size=20)])
-try:
-    with np.errstate(over="raise", invalid="raise"):
-        got = sigmoid_grad(x)
-except FloatingPointError as error:
-    expect_true(False, f"sigmoid_grad overflows for large |x| ({error}): let np.exp see only -|x|")
+got = sigmoid_grad(x)
+expect_true(np.isfinite(got).all(), "sigmoid_grad overflows for large |x|: let np.exp see only -|x|")
 s = 0.5 * (1.0 + np.tanh(x / 2.0))
 expect_close(got, s * (1.0 - s), name="sigmoid_grad for |x| up to 1000")
 ### END HIDDEN TESTS
@@ -269,13 +263,11 @@ for shape, axis in [((5,), -1), ((4, 3), -1), ((4, 3), 0), ((2, 3, 4), 1), ((2, 
         z = offset + scale * rng.normal(size=shape)
         expected = reference(z, axis)
         where = f"shape {shape}, axis {axis}, logits ~ {offset:g} +- {scale:g}"
-        try:
-            with np.errstate(over="raise", invalid="raise", divide="raise"):
-                got = softmax(z, axis)
-        except FloatingPointError as error:
-            expect_true(False, f"softmax overflows or divides 0 by 0 on large logits ({where}: {error}); "
-                               "subtract each slice's own max along `axis` (keepdims=True) before np.exp")
-        expect_close(got, expected, name=f"softmax, {where}")
+        got = softmax(z, axis)
+        expect_true(np.isfinite(got).all(), f"softmax gives NaN or inf on large logits ({where}); subtract each "
+                                            "slice's own max along `axis` (keepdims=True) before np.exp")
+        # rtol 1e-4: near 1000, a float32 computation keeps only about 5 significant digits of each logit.
+        expect_close(got, expected, name=f"softmax, {where}", rtol=1e-4)
         sums = got.sum(axis=axis)
         expect_close(sums, np.ones(sums.shape), name=f"softmax's sums along the axis, {where}")
 ### END HIDDEN TESTS

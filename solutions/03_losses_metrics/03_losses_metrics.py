@@ -10,9 +10,8 @@
 # `dlcourse check 03_losses_metrics.ipynb` for a score out of the visible tests. The grader also runs hidden tests
 # on other inputs, so make your code right for every input, not just for the example.
 #
-# **Numerical stability.** The hidden tests feed logits as large as $\pm 1000$ and run your code with NumPy's
-# floating-point warnings turned into errors (`np.errstate(over="raise", invalid="raise", divide="raise")`):
-# `np.exp` must only see numbers $\le 0$, and `np.log` must never see 0.
+# **Numerical stability.** The hidden tests feed logits as large as $\pm 1000$, and every result must be a finite,
+# right number: `np.exp` must only see numbers $\le 0$ (`np.exp(1000)` is `inf`), and `np.log` must never see 0.
 
 # %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false} dlcourse={"forbid": ["torch", "dlcourse.nn", "dlcourse.metrics", "sklearn"]}
 import numpy as np
@@ -90,12 +89,9 @@ for shape, scale in [((6,), 2.0), ((4, 3), 5.0), ((10,), 100.0), ((3, 4), 1000.0
     logits = rng.normal(scale=scale, size=shape)
     for kind, y in [("0/1", rng.integers(0, 2, size=shape).astype(float)), ("soft", rng.uniform(size=shape))]:
         where = f"shape {shape}, logits ~ +-{scale:g}, {kind} targets"
-        try:
-            with np.errstate(over="raise", invalid="raise", divide="raise"):
-                got = binary_cross_entropy_with_logits(logits, y)
-        except FloatingPointError as error:
-            expect_true(False, f"binary_cross_entropy_with_logits: {error} ({where}); use the stable form with "
-                               "max(z, 0) and log1p(exp(-|z|))")
+        got = binary_cross_entropy_with_logits(logits, y)
+        expect_true(np.isfinite(got).all(), f"binary_cross_entropy_with_logits gives NaN or inf ({where}); use "
+                                            "the stable form with max(z, 0) and log1p(exp(-|z|))")
         # log(1 + e^z) - y z, with log(1 + e^z) = logaddexp(0, z) computed without overflow by NumPy
         expect_close(got, np.mean(np.logaddexp(0.0, logits) - y * logits), name=f"BCE, {where}")
 # Confident and right costs almost nothing; confident and wrong costs about |z|.
@@ -143,15 +139,14 @@ for (N, K), scale in [((5, 3), 2.0), ((1, 10), 1.0), ((32, 2), 10.0), ((8, 6), 1
     # np.logaddexp.reduce computes log(sum(exp(row))) pairwise, without overflow
     expected = np.mean(np.logaddexp.reduce(logits, axis=1) - logits[np.arange(N), labels])
     where = f"N={N}, K={K}, logits ~ +-{scale:g}"
-    try:
-        with np.errstate(over="raise", invalid="raise", divide="raise"):
-            got = cross_entropy(logits, labels)
-    except FloatingPointError as error:
-        expect_true(False, f"cross_entropy: {error} ({where}); subtract each row's max before np.exp")
+    got = cross_entropy(logits, labels)
+    expect_true(np.isfinite(got).all(), f"cross_entropy gives NaN or inf ({where}); subtract each row's max "
+                                        "before np.exp")
     expect_close(got, expected, name=f"cross_entropy, {where}")
 # All rows near 1000: the naive exp overflows, but the loss only depends on differences between logits.
 got = cross_entropy(np.array([[1000.0, 1000.0 + np.log(3.0)]]), np.array([1]))
-expect_close(got, np.log(4 / 3), name="cross_entropy of logits [1000, 1000 + ln 3] with label 1")
+# rtol 1e-4: near 1000, a float32 computation keeps only about 5 significant digits of each logit.
+expect_close(got, np.log(4 / 3), name="cross_entropy of logits [1000, 1000 + ln 3] with label 1", rtol=1e-4)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -194,11 +189,9 @@ for (N, K), scale in [((5, 3), 2.0), ((1, 7), 1.0), ((16, 2), 10.0), ((6, 4), 10
     probs = np.exp(logits - np.logaddexp.reduce(logits, axis=1, keepdims=True))  # softmax via log-sum-exp
     expected = (probs - np.eye(K)[labels]) / N
     where = f"N={N}, K={K}, logits ~ +-{scale:g}"
-    try:
-        with np.errstate(over="raise", invalid="raise", divide="raise"):
-            got = cross_entropy_grad(logits, labels)
-    except FloatingPointError as error:
-        expect_true(False, f"cross_entropy_grad: {error} ({where}); subtract each row's max before np.exp")
+    got = cross_entropy_grad(logits, labels)
+    expect_true(np.isfinite(got).all(), f"cross_entropy_grad gives NaN or inf ({where}); subtract each row's "
+                                        "max before np.exp")
     expect_close(got, expected, name=f"cross_entropy_grad, {where}")
 # Central differences of the loss agree with the formula (the gradient a framework's backward pass must produce).
 logits, labels = rng.normal(size=(3, 4)), rng.integers(0, 4, size=3)

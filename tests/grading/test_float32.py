@@ -24,8 +24,15 @@ def in_float32(function):
     def cast(value):
         return value.astype(np.float32) if isinstance(value, np.ndarray) and value.dtype == np.float64 else value
 
+    def back(value):  # float64 in, float64 out (as the tests ask), computed in float32 in between
+        if isinstance(value, (tuple, list)):
+            return type(value)(back(v) for v in value)
+        return value.astype(np.float64) if isinstance(value, np.ndarray) and value.dtype == np.float32 else value
+
     def wrapped(*args, **kwargs):
-        return function(*map(cast, args), **{key: cast(value) for key, value in kwargs.items()})
+        given64 = any(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in [*args, *kwargs.values()])
+        result = function(*map(cast, args), **{key: cast(value) for key, value in kwargs.items()})
+        return back(result) if given64 else result
 
     return wrapped
 
@@ -47,4 +54,6 @@ def test_float32_solutions_get_full_marks(assignment, tmp_path):
     image = Image(tmp_path / "image", forbid=exercise.forbid, isolate=namespaces_available())
     results = grade_one(Submission.load(path, exercise), exercise, image, tmp_path / "student",
                         Limits(call_seconds=60), release)
-    assert [r.describe() for r in results if not r.passed] == []
+    failed = [r.describe() for r in results if not r.passed]
+    print(f"\n{assignment} in float32: {failed}")
+    assert failed == []
