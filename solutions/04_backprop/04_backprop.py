@@ -223,7 +223,7 @@ for case in range(8):
                  rtol=1e-5, atol=1e-7)
 # A chain of 200 additions x + 0.1 + 0.1 + ...: the gradient at the start is 1 (no recursion limit to hit).
 chain = [("leaf",)]
-for k in range(200):
+for _ in range(200):
     chain += [("leaf",), ("add", len(chain) - 1, len(chain))]
 got = backward(chain, forward(chain, [0.3] + [0.1] * 200))
 expect_close(float(got[0]), 1.0, name="the gradient at the start of a chain of 200 additions")
