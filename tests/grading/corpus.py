@@ -266,7 +266,7 @@ def adversarial(course: Path) -> list[Case]:
                "writes grades.csv of another assignment, nbgrader_config.py, appends to checks.py"),
         attack("pipe_forgery", PIPE_FORGERY, "forged replies written to the grader's pipe"),
         attack("object_array", OBJECT_ARRAY, "returns an object array"),
-        with_mlp(file_writer(targets[1:2], "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + STUB_MLP),
+        with_mlp(file_writer(targets[1:2], "import os\nos._exit(3)  # the kernel dies\n" + STUB_MLP),
                  4, "config_then_crash", "edits nbgrader_config.py, then kills its kernel"),
         with_mlp(f"import os, subprocess, sys\nSLEEPER = [sys.executable, '-c', 'import time; time.sleep(300)', "
                  f"'{MARKER}']\nsubprocess.Popen(SLEEPER, start_new_session=True)\n"
