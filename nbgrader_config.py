@@ -1,7 +1,8 @@
 """nbgrader configuration of the course: solutions/ is the source, exercises/ the release.
 
-`dlcourse build` regenerates exercises/ from solutions/; `dlcourse grade` autogrades a folder of submissions in
-per-student sandboxes (see dlcourse/grading/grade.py), using this file's settings.
+`dlcourse build` regenerates exercises/ from solutions/. `dlcourse grade` runs each student's code in a sandbox and
+the tests in its own process (see dlcourse/grading/grade.py), then records the verdicts with `nbgrader autograde`
+in an nbgrader course of its own that starts from this file's settings (Execute replaced by FillVerdicts).
 """
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
@@ -14,5 +15,5 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*", "*.py", "*.toml", "*.md"]
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-c.Execute.timeout = 30
 c.GenerateAssignment.create_assignment = True
+c.Execute.timeout = 30

@@ -32,24 +32,31 @@ def _build(args) -> int:
     return 0
 
 
+def _limits(args):
+    from dlcourse.grading.limits import Limits
+
+    return Limits(call_seconds=args.timeout, notebook_seconds=args.notebook_timeout, memory_mb=args.memory_mb,
+                  processes=args.processes)
+
+
 def _check(args) -> int:
     from dlcourse.grading.check import check_notebook, report
 
-    results = check_notebook(args.notebook, cell_timeout=args.timeout, memory_mb=args.memory_mb)
+    results = check_notebook(args.notebook, limits=_limits(args))
     print(report(results, args.notebook))
-    return 0 if all(r.status == "passed" for r in results) else 1
+    return 0 if results and all(r.passed for r in results) else 1
 
 
 def _grade(args) -> int:
-    from dlcourse.grading.autograde import Limits
     from dlcourse.grading.course import course_root
-    from dlcourse.grading.grade import grade_folder, guess_assignment, summary
+    from dlcourse.grading.grade import SandboxUnavailable, grade_folder, guess_assignment, summary
 
-    def progress(results):
+    def progress(submission, results):
         score, top = sum(r.score for r in results), sum(r.max_score for r in results)
-        problems = sorted({r.status for r in results if r.status != "passed"})
-        print(f"  {results[0].student}: {score:g}/{top:g}" + (f"  ({'; '.join(problems)[:100]})" if problems else ""),
-              flush=True)
+        problems = sorted({r.describe() for r in results if not r.passed})
+        note = f"  [{submission.note}]" if submission.note else ""
+        print(f"  {submission.student}: {score:g}/{top:g}" + (f"  ({'; '.join(problems)[:120]})" if problems
+                                                               else "") + note, flush=True)
 
     submissions = Path(args.submissions)
     if not submissions.is_dir():
@@ -57,11 +64,24 @@ def _grade(args) -> int:
         return 2
     assignment = args.assignment or guess_assignment(submissions, course_root())
     print(f"grading {assignment} in {submissions} ...", flush=True)
-    limits = Limits(cell_timeout=args.timeout, memory_mb=args.memory_mb, notebook_timeout=args.notebook_timeout)
-    results = grade_folder(submissions, assignment=assignment, out=args.out and Path(args.out),
-                           workers=args.workers, limits=limits, on_result=progress)
-    print(summary(results, assignment), end="")
+    try:
+        results = grade_folder(submissions, assignment=assignment, out=args.out and Path(args.out),
+                               workers=args.workers, limits=_limits(args), unsafe_no_sandbox=args.unsafe_no_sandbox,
+                               on_result=progress)
+    except SandboxUnavailable as refusal:
+        print(f"dlcourse grade: refusing to grade: {refusal}", file=sys.stderr)
+        return 3
+    out = Path(args.out) if args.out else course_root() / "grades" / assignment
+    print((out / "summary.txt").read_text(encoding="utf-8") if results else summary(results, assignment), end="")
+    print(f"wrote {out / 'grades.csv'} and the nbgrader gradebook in {out / 'nbgrader'}")
     return 0
+
+
+def _add_limits(command, *, seconds: float) -> None:
+    command.add_argument("--timeout", type=float, default=seconds, help="seconds per cell or call of an answer")
+    command.add_argument("--notebook-timeout", type=float, default=300, help="seconds per notebook")
+    command.add_argument("--memory-mb", type=int, default=2048, help="memory of the whole sandbox")
+    command.add_argument("--processes", type=int, default=64, help="processes and threads in the sandbox")
 
 
 def _bench(args) -> int:
@@ -125,17 +145,16 @@ def parser() -> argparse.ArgumentParser:
         func=_build)
     check = sub.add_parser("check", help="check your exercise against its visible tests")
     check.add_argument("notebook")
-    check.add_argument("--timeout", type=int, default=30, help="seconds per cell")
-    check.add_argument("--memory-mb", type=int, default=2048)
+    _add_limits(check, seconds=30)
     check.set_defaults(func=_check)
     grade = sub.add_parser("grade", help="autograde a folder of submissions (instructors)")
     grade.add_argument("submissions", help="one STUDENT.ipynb or STUDENT/ folder per student")
     grade.add_argument("--assignment", help="e.g. 01_neurons (guessed from the notebooks when omitted)")
     grade.add_argument("--out", help="folder for grades.csv, summary.txt, autograded/ (default grades/ASSIGNMENT)")
     grade.add_argument("--workers", type=int, help="students graded at once (default: one per core)")
-    grade.add_argument("--timeout", type=int, default=30, help="seconds per cell")
-    grade.add_argument("--notebook-timeout", type=int, default=600, help="seconds per notebook")
-    grade.add_argument("--memory-mb", type=int, default=2048, help="memory cap of each student's kernel")
+    _add_limits(grade, seconds=10)
+    grade.add_argument("--unsafe-no-sandbox", action="store_true",
+                       help="grade even where Linux namespaces are unavailable (student code unconfined)")
     grade.set_defaults(func=_grade)
     sub.add_parser("bench", help="run benchmarks/ (NumPy vs torch ratios)").set_defaults(func=_bench)
     lab = sub.add_parser("lab", help="open JupyterLab on your workspace (--instructor: on the course, with nbgrader)",

@@ -61,6 +61,8 @@ class Release:
     notebook: nbformat.NotebookNode
     gradebook: Path
     max_scores: dict[str, float]
+    source: Path  # the instructor's source notebook (solutions and hidden tests)
+    path: Path  # the released notebook
 
 
 def generate_release(root: Path, assignment: str, workdir: Path) -> Release:
@@ -76,7 +78,8 @@ def generate_release(root: Path, assignment: str, workdir: Path) -> Release:
     notebook = nbformat.read(released, as_version=4)
     max_scores = {c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"].get("points", 0))
                   for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")}
-    return Release(root, assignment, notebook, course / "gradebook.db", max_scores)
+    return Release(root, assignment, notebook, course / "gradebook.db", max_scores,
+                   course / "solutions" / assignment / f"{assignment}.ipynb", released)
 
 
 def build(root: Path) -> list[Path]:

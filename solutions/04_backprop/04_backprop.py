@@ -1,9 +1,9 @@
 # %% [markdown]
 # # Exercise 04: backpropagation
 #
-# Five parts, eleven points: a tiny network backpropagated by hand, the backward steps of a scalar autograd engine,
+# Five parts, eleven points: a tiny network backpropagated by hand, the backward steps of a scalar autograd graph,
 # and the backward of array operations with broadcasting. Write each answer with NumPy between the lines that say
-# `YOUR CODE HERE`; do not call `dlcourse.autograd`, `dlcourse.nn` or `torch` (a hidden test checks).
+# `YOUR CODE HERE`; do not call `dlcourse.autograd`, `dlcourse.nn` or `torch` (they cannot be imported when graded).
 #
 # Check your work at any time: run the test cell under each answer, or, from a terminal,
 # `dlcourse check 04_backprop.ipynb` for a score out of the visible tests. The grader also runs hidden tests on
@@ -12,10 +12,10 @@
 # Notation as in chapter 04: $\bar v = \partial L / \partial v$ is the gradient of the loss with respect to $v$; in
 # code `dv` (or `v.grad`). `dout` is the gradient arriving from above, with the shape of an operation's output.
 
-# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false} dlcourse={"forbid": ["torch", "dlcourse.autograd", "dlcourse.nn"]}
 import numpy as np
 
-from dlcourse.grading import expect_close, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_true
 
 # %% [markdown]
 # ## 1. Backprop by hand (2 points)
@@ -47,9 +47,9 @@ def tiny_backprop(x, y, W1, b1, w2, b2):
 
 
 # %% nbgrader={"grade": true, "grade_id": "tiny_backprop_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Test cells import what they use again, so that nothing a solution cell rebinds can change a test.
+# Test cells import what they use: the grader runs them in a process of its own, without your cells.
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_true
 
 # With W1 = 0 and b1 = 0: z = 0, h = (1/2, 1/2), y_hat = 1/2 + 1/2 + 0 = 1, L = (1 - 0)^2 = 1.
 # Backwards: dy_hat = 2 (y_hat - y) = 2, so db2 = 2 and dw2 = 2 h = (1, 1); dh = 2 w2 = (2, 2);
@@ -62,12 +62,13 @@ expect_close(db2, 2.0, name="db2")
 expect_close(dw2, [1.0, 1.0], name="dw2")
 expect_close(db1, [0.5, 0.5], name="db1")
 expect_close(dW1, [[0.5, 1.0], [0.5, 1.0]], name="dW1")
+print("✓ tiny_backprop: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(401)  # a generator of the test's own: inputs a student cannot predict or disturb
 for D, H in [(3, 4), (1, 1), (5, 2)]:
     x, W1, b1, w2 = rng.normal(size=D), rng.normal(size=(H, D)), rng.normal(size=H), rng.normal(size=H)
     y, b2 = float(rng.normal()), float(rng.normal())
-    got = expect_own_code(tiny_backprop, x, y, W1, b1, w2, b2)
+    got = tiny_backprop(x, y, W1, b1, w2, b2)
     expect_true(isinstance(got, tuple) and len(got) == 5, "tiny_backprop must return (L, dW1, db1, dw2, db2)")
     h = 0.5 * (1.0 + np.tanh(0.5 * (W1 @ x + b1)))  # the sigmoid by another route
     err = 2.0 * (w2 @ h + b2 - y)
@@ -80,247 +81,152 @@ for D, H in [(3, 4), (1, 1), (5, 2)]:
 # %% [markdown]
 # ## 2. A scalar autograd engine (4 points)
 #
-# `Scalar` is a small version of `dlcourse.autograd.Value`. Each operation creates a node holding its result, the
-# nodes it was computed from (`inputs`), and a function `_push` that adds the node's gradient, times the local
-# derivatives, into its inputs' gradients. `__add__` and `sigmoid` are written for you as examples. Fill in
+# A small version of the graph `dlcourse.autograd.Value` records, written as plain data. A *graph* is a list of
+# nodes in the order they were created, so each node's inputs come before it: a leaf is `("leaf",)`, an operation
+# is `(op, i)` or `(op, i, j)` with `op` one of `"add"`, `"mul"`, `"sigmoid"`, `"tanh"`, `"exp"` and `i`, `j` the
+# indices of its inputs. `values[k]` is node k's value from the forward pass. For example `x * x + x` with
+# $x = 3$ is `graph = [("leaf",), ("mul", 0, 0), ("add", 1, 0)]`, `values = [3.0, 9.0, 12.0]`.
 #
-# - the `push` of `__mul__` (1 point): $\partial(ab)/\partial a = b$, $\partial(ab)/\partial b = a$;
-# - the `push` of `tanh` and of `exp` (1 point): write the local derivative with the output `out.data`;
-# - `backward` (2 points): set this node's `grad` to 1, then call `_push` of every node it depends on (itself
-#   included) exactly once, each node *after* all the nodes that use it. A depth-first search that appends a node
-#   after its inputs gives a topological order; walk it in reverse.
+# - `local_grads(op, inputs, out)` (2 points, tested in two parts): the local derivatives
+#   $\partial\,\text{out} / \partial\,\text{input}$ of one node, one per input. `"add"` and `"sigmoid"` are written
+#   for you as examples; fill in `"mul"` ($\partial(ab)/\partial a = b$, $\partial(ab)/\partial b = a$, 1 point)
+#   and `"tanh"`, `"exp"` (written with the output `out`, 1 point).
+# - `backward(graph, values)` (2 points): the gradient of the last node with respect to every node. Start with
+#   gradient 1 for the last node and 0 for every other, then visit the nodes from last to first (each node *after*
+#   all the nodes that use it: a topological order walked in reverse) and add each node's gradient, times the
+#   local derivatives, into its inputs' gradients. The graphs it is graded on use only `"add"` and `"sigmoid"`,
+#   so write their local derivatives inline here (each answer is graded on its own).
 #
 # Always *add* to a gradient (`+=`): a node used twice (as in `x * x`) must receive both contributions.
 
-# %% nbgrader={"grade": false, "grade_id": "Scalar", "locked": false, "schema_version": 3, "solution": true, "task": false}
-class Scalar:
-    """A number that remembers how it was computed. data: the value; grad: dL/d(this), 0.0 until backward."""
-
-    def __init__(self, data, inputs=()):
-        self.data = float(data)
-        self.grad = 0.0
-        self.inputs = inputs  # the Scalars this one was computed from
-        self._push = lambda: None  # a leaf has no inputs to push gradient to
-
-    def __add__(self, other):  # given: an example to follow
-        out = Scalar(self.data + other.data, (self, other))
-
-        def push():  # d(a + b)/da = d(a + b)/db = 1
-            self.grad += out.grad
-            other.grad += out.grad
-
-        out._push = push
-        return out
-
-    def sigmoid(self):  # given: a function of one input, its derivative written with the output
-        out = Scalar(1.0 / (1.0 + np.exp(-self.data)), (self,))
-
-        def push():  # sigma'(a) = sigma(a) (1 - sigma(a))
-            self.grad += out.data * (1.0 - out.data) * out.grad
-
-        out._push = push
-        return out
-
-    def __mul__(self, other):
-        out = Scalar(self.data * other.data, (self, other))
-
-        def push():
-            ### BEGIN SOLUTION
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-            ### END SOLUTION
-
-        out._push = push
-        return out
-
-    def tanh(self):
-        out = Scalar(np.tanh(self.data), (self,))
-
-        def push():
-            ### BEGIN SOLUTION
-            self.grad += (1.0 - out.data**2) * out.grad
-            ### END SOLUTION
-
-        out._push = push
-        return out
-
-    def exp(self):
-        out = Scalar(np.exp(self.data), (self,))
-
-        def push():
-            ### BEGIN SOLUTION
-            self.grad += out.data * out.grad
-            ### END SOLUTION
-
-        out._push = push
-        return out
-
-    def backward(self):
-        """Set self.grad = 1 and fill the grad of every Scalar this one depends on (call it once per graph)."""
-        ### BEGIN SOLUTION
-        order, seen = [], set()
-        stack = [(self, False)]
-        while stack:  # iterative depth-first search: a long chain must not hit the recursion limit
-            node, inputs_done = stack.pop()
-            if inputs_done:
-                order.append(node)
-            elif id(node) not in seen:
-                seen.add(id(node))
-                stack.append((node, True))
-                stack.extend((child, False) for child in node.inputs)
-        self.grad = 1.0
-        for node in reversed(order):
-            node._push()
-        ### END SOLUTION
+# %% nbgrader={"grade": false, "grade_id": "local_grads", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def local_grads(op, inputs, out):
+    """op: "add", "mul", "sigmoid", "tanh" or "exp"; inputs: tuple of the input values (floats); out: the node's
+    value (float) -> tuple of floats, d out / d input for each input."""
+    if op == "add":  # given: d(a + b)/da = d(a + b)/db = 1
+        return (1.0, 1.0)
+    if op == "sigmoid":  # given: a function of one input, its derivative written with the output
+        return (out * (1.0 - out),)
+    ### BEGIN SOLUTION
+    if op == "mul":
+        a, b = inputs
+        return (b, a)
+    if op == "tanh":
+        return (1.0 - out**2,)
+    if op == "exp":
+        return (out,)
+    ### END SOLUTION
+    raise ValueError(f"unknown op {op!r}")
 
 
-# %% nbgrader={"grade": true, "grade_id": "Scalar_mul_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "local_grads_mul_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code
+from dlcourse.grading import expect_close, expect_true
 
-# out = a * b with a = 3, b = 4 and an upstream gradient out.grad = 2:
-# a.grad = 2 * b = 8 and b.grad = 2 * a = 6. We call out._push() ourselves (backward is tested separately).
-a, b = Scalar(3.0), Scalar(4.0)
-out = a * b
-out.grad = 2.0
-out._push()
-expect_close(out.data, 12.0, name="(a * b).data")
-expect_close(a.grad, 8.0, name="a.grad after pushing (a * b)")
-expect_close(b.grad, 6.0, name="b.grad after pushing (a * b)")
-# x * x uses x twice: x.grad must be 2 x = 10 (with = instead of +=, the second line overwrites the first).
-x = Scalar(5.0)
-square = x * x
-square.grad = 1.0
-square._push()
-expect_close(x.grad, 10.0, name="x.grad after pushing (x * x)")
+# out = a * b with a = 3, b = 4: d out/da = b = 4 and d out/db = a = 3.
+got = local_grads("mul", (3.0, 4.0), 12.0)
+expect_true(len(got) == 2, f"local_grads of a product must return two derivatives, got {len(got)}")
+expect_close(np.array(got, dtype=float), [4.0, 3.0], name='local_grads("mul", (3, 4), 12)')
+print("✓ local_grads (mul): visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(402)
-
-
-def push_mul(a_value, b_value, a_grad, b_grad, upstream):
-    a, b = Scalar(a_value), Scalar(b_value)
-    a.grad, b.grad = a_grad, b_grad  # gradient already collected from elsewhere: push must add to it
-    out = a * b
-    out.grad = upstream
-    out._push()
-    return out.data, a.grad, b.grad
-
-
 for _ in range(10):
-    a_value, b_value, a_grad, b_grad, upstream = rng.normal(size=5)
-    data, got_a, got_b = expect_own_code(push_mul, a_value, b_value, a_grad, b_grad, upstream)
-    expect_close(data, a_value * b_value, name="(a * b).data on random numbers")
-    expect_close(got_a, a_grad + upstream * b_value, name="a.grad (added to the gradient a already had)")
-    expect_close(got_b, b_grad + upstream * a_value, name="b.grad (added to the gradient b already had)")
+    a, b = (float(v) for v in rng.normal(size=2))
+    got = local_grads("mul", (a, b), a * b)
+    expect_close(np.array(got, dtype=float), [b, a], name=f'local_grads("mul", ({a:.3f}, {b:.3f}), a * b)')
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "Scalar_tanh_exp_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "local_grads_unary_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code
+from dlcourse.grading import expect_close, expect_true
 
-# tanh'(0) = 1 - tanh(0)^2 = 1, so with out.grad = 3 the input gets 3.
-x = Scalar(0.0)
-out = x.tanh()
-out.grad = 3.0
-out._push()
-expect_close(x.grad, 3.0, name="x.grad after pushing tanh(x) at x = 0")
-# exp' = exp: at x = ln 2 the output is 2, so with out.grad = 3 the input gets 2 * 3 = 6.
-x = Scalar(np.log(2.0))
-out = x.exp()
-out.grad = 3.0
-out._push()
-expect_close(x.grad, 6.0, name="x.grad after pushing exp(x) at x = ln 2")
+# tanh'(0) = 1 - tanh(0)^2 = 1; exp' = exp, so at x = ln 2 (output 2) the derivative is 2.
+expect_close(np.array(local_grads("tanh", (0.0,), 0.0), dtype=float), [1.0], name='local_grads("tanh", (0,), 0)')
+expect_close(np.array(local_grads("exp", (np.log(2.0),), 2.0), dtype=float), [2.0],
+             name='local_grads("exp", (ln 2,), 2)')
+print("✓ local_grads (tanh, exp): visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(403)
-
-
-def push_unary(method, value, start, upstream):
-    x = Scalar(value)
-    x.grad = start
-    out = getattr(x, method)()
-    out.grad = upstream
-    out._push()
-    return x.grad
-
-
-for _ in range(10):
-    value, start, upstream = rng.normal(scale=2.0, size=3)
-    got = expect_own_code(push_unary, "tanh", value, start, upstream)
-    expect_close(got, start + upstream / np.cosh(value) ** 2, name=f"x.grad after pushing tanh(x) at x = {value:.3f}")
-    got = expect_own_code(push_unary, "exp", value, start, upstream)
-    expect_close(got, start + upstream * np.exp(value), name=f"x.grad after pushing exp(x) at x = {value:.3f}")
+for value in rng.normal(scale=2.0, size=10):
+    value = float(value)
+    got = local_grads("tanh", (value,), float(np.tanh(value)))
+    expect_close(np.array(got, dtype=float), [1.0 / np.cosh(value) ** 2], name=f"tanh'({value:.3f})")
+    got = local_grads("exp", (value,), float(np.exp(value)))
+    expect_close(np.array(got, dtype=float), [np.exp(value)], name=f"exp'({value:.3f})")
 ### END HIDDEN TESTS
 
-# %% nbgrader={"grade": true, "grade_id": "Scalar_backward_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-import numpy as np
-from dlcourse.grading import expect_close, expect_own_code
+# %% nbgrader={"grade": false, "grade_id": "backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def backward(graph, values):
+    """graph: list of nodes ("leaf",), ("add", i, j) or ("sigmoid", i), inputs before the node that uses them;
+    values: list of floats, each node's value -> list of floats, d(last node)/d(node) for every node."""
+    ### BEGIN SOLUTION
+    grads = [0.0] * len(graph)
+    grads[-1] = 1.0
+    for k in range(len(graph) - 1, -1, -1):  # creation order reversed: every user of a node comes first
+        op, *inputs = graph[k]
+        if op == "add":
+            local = [1.0, 1.0]
+        elif op == "sigmoid":
+            local = [values[k] * (1.0 - values[k])]
+        else:
+            continue  # a leaf
+        for i, derivative in zip(inputs, local, strict=True):
+            grads[i] += derivative * grads[k]
+    return grads
+    ### END SOLUTION
 
-# These graphs use only the given + and sigmoid. y = sigmoid(a + b) + a at a = b = 0:
-# dy/da = sigmoid'(0) * 1 + 1 = 1/4 + 1 = 1.25 (two paths, added), dy/db = 1/4.
-a, b = Scalar(0.0), Scalar(0.0)
-y = (a + b).sigmoid() + a
-y.backward()
-expect_close(y.grad, 1.0, name="y.grad (the output's own gradient)")
-expect_close(a.grad, 1.25, name="a.grad for y = sigmoid(a + b) + a")
-expect_close(b.grad, 0.25, name="b.grad for y = sigmoid(a + b) + a")
-# c = a + a, d = c + c: d = 4a, so d.grad = 4. Each node's push must run exactly once, after c.grad is complete.
-a = Scalar(1.0)
-c = a + a
-d = c + c
-d.backward()
-expect_close(a.grad, 4.0, name="a.grad for d = (a + a) + (a + a)")
+
+# %% nbgrader={"grade": true, "grade_id": "backward_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from dlcourse.grading import expect_close, expect_true
+
+# y = sigmoid(a + b) + a at a = b = 0: dy/da = sigmoid'(0) * 1 + 1 = 1/4 + 1 = 1.25 (two paths, added),
+# dy/db = 1/4, and dy/dy = 1.
+graph = [("leaf",), ("leaf",), ("add", 0, 1), ("sigmoid", 2), ("add", 3, 0)]
+got = backward(graph, [0.0, 0.0, 0.0, 0.5, 0.5])
+expect_true(len(got) == 5, f"backward must return one gradient per node (5), got {len(got)}")
+expect_close(np.array(got, dtype=float), [1.25, 0.25, 0.25, 1.0, 1.0], name="gradients for y = sigmoid(a + b) + a")
+# c = a + a, d = c + c: d = 4a, so a's gradient is 4 (c's must be complete before it is pushed to a).
+got = backward([("leaf",), ("add", 0, 0), ("add", 1, 1)], [1.0, 2.0, 4.0])
+expect_close(np.array(got, dtype=float), [4.0, 2.0, 1.0], name="gradients for d = (a + a) + (a + a)")
+print("✓ backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(404)
 
 
-def build(program, values, leaf=Scalar):
-    """Each step adds or applies sigmoid to earlier nodes (chosen by index), so nodes get reused."""
-    nodes = [leaf(v) for v in values]
-    for op, i, j in program:
-        first, second = nodes[i % len(nodes)], nodes[j % len(nodes)]
-        nodes.append(first + second if op == "add" else (first + second).sigmoid())
-    return nodes
-
-
-class Number(float):  # the same graph on plain floats, for finite differences
-    def __add__(self, other):
-        return Number(float(self) + float(other))
-
-    def sigmoid(self):
-        return Number(1.0 / (1.0 + np.exp(-float(self))))
-
-
-def run_backward(program, values):
-    nodes = build(program, values)
-    nodes[-1].backward()
-    return [n.grad for n in nodes[:len(values)]]
+def forward(graph, leaves):
+    values, leaf = [], iter(leaves)
+    for node in graph:
+        if node[0] == "leaf":
+            values.append(float(next(leaf)))
+        elif node[0] == "add":
+            values.append(values[node[1]] + values[node[2]])
+        else:
+            values.append(float(1.0 / (1.0 + np.exp(-values[node[1]]))))
+    return values
 
 
 for case in range(8):
-    program = [(str(rng.choice(["add", "sigmoid"])), int(rng.integers(50)), int(rng.integers(50)))
-               for _ in range(int(rng.integers(3, 12)))]
-    values = rng.normal(size=3)
-    got = expect_own_code(run_backward, program, values)
+    graph = [("leaf",)] * 3
+    for _ in range(int(rng.integers(3, 12))):
+        i, j = (int(v) for v in rng.integers(len(graph), size=2))
+        graph.append(("add", i, j) if rng.random() < 0.5 else ("sigmoid", i))
+    leaves = rng.normal(size=3)
+    got = backward(graph, forward(graph, leaves))
     expected = []
-    for k in range(3):  # central differences, input by input
-        plus, minus = values.copy(), values.copy()
+    for k in range(3):  # central differences, leaf by leaf
+        plus, minus = leaves.copy(), leaves.copy()
         plus[k] += 1e-6
         minus[k] -= 1e-6
-        expected.append((build(program, plus, Number)[-1] - build(program, minus, Number)[-1]) / 2e-6)
-    expect_close(np.array(got), np.array(expected), name=f"leaf gradients of random graph {case}", rtol=1e-5,
-                 atol=1e-7)
-
-
-def long_chain(depth):
-    x = Scalar(0.3)
-    y = x
-    for _ in range(depth):
-        y = y + Scalar(0.1)
-    y.backward()
-    return x.grad
-
-
-expect_close(expect_own_code(long_chain, 200), 1.0, name="x.grad at the start of a chain of 200 additions")
+        expected.append((forward(graph, plus)[-1] - forward(graph, minus)[-1]) / 2e-6)
+    expect_close(np.array(got[:3], dtype=float), np.array(expected), name=f"leaf gradients of random graph {case}",
+                 rtol=1e-5, atol=1e-7)
+# A chain of 200 additions x + 0.1 + 0.1 + ...: the gradient at the start is 1 (no recursion limit to hit).
+chain = [("leaf",)]
+for _ in range(200):
+    chain += [("leaf",), ("add", len(chain) - 1, len(chain))]
+got = backward(chain, forward(chain, [0.3] + [0.1] * 200))
+expect_close(float(got[0]), 1.0, name="the gradient at the start of a chain of 200 additions")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -345,7 +251,7 @@ def unbroadcast(grad, shape):
 
 # %% nbgrader={"grade": true, "grade_id": "unbroadcast_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_true
 
 grad = np.array([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])  # the gradient of a (2, 3) result
 # A (3,) input was added to both rows: its gradient is the column sums.
@@ -356,6 +262,7 @@ expect_close(unbroadcast(grad, (2, 1)), [[3.0], [12.0]], name="unbroadcast(grad,
 expect_close(unbroadcast(grad, ()), 15.0, name="unbroadcast(grad, ())")
 # Nothing was broadcast: nothing changes.
 expect_close(unbroadcast(grad, (2, 3)), grad, name="unbroadcast(grad, (2, 3))")
+print("✓ unbroadcast: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(405)
 
@@ -369,10 +276,8 @@ def summed_copies(grad, shape):
 for out_shape, shape in [((4, 3), (3,)), ((4, 3), (4, 1)), ((2, 3, 4), (3, 1)), ((2, 3, 4), ()),
                          ((2, 3, 4), (2, 1, 4)), ((5,), (5,)), ((2, 1, 4), (1, 1)), ((3, 2, 5), (1, 2, 1))]:
     grad = rng.normal(size=out_shape)
-    kept = grad.copy()
-    got = expect_own_code(unbroadcast, grad, shape)
-    expect_close(got, summed_copies(kept, shape), name=f"unbroadcast of a {out_shape} gradient to {shape}")
-    expect_true(np.array_equal(grad, kept), "unbroadcast must not change the grad it is given")
+    got = unbroadcast(grad, shape)
+    expect_close(got, summed_copies(grad, shape), name=f"unbroadcast of a {out_shape} gradient to {shape}")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -402,7 +307,7 @@ def mul_backward(dout, a, b):
 
 # %% nbgrader={"grade": true, "grade_id": "mul_backward_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code
+from dlcourse.grading import expect_close
 
 # An outer product by broadcasting: a (3, 1) times b (1, 4) gives out (3, 4) with out[i, j] = a[i] b[j].
 # With dout all ones: da[i] = sum_j b[j] = 1111 for every i, and db[j] = sum_i a[i] = 6 for every j.
@@ -410,6 +315,7 @@ a, b = np.array([[1.0], [2.0], [3.0]]), np.array([[1.0, 10.0, 100.0, 1000.0]])
 da, db = mul_backward(np.ones((3, 4)), a, b)
 expect_close(da, [[1111.0], [1111.0], [1111.0]], name="da for a (3, 1) times a (1, 4)")
 expect_close(db, [[6.0, 6.0, 6.0, 6.0]], name="db for a (3, 1) times a (1, 4)")
+print("✓ mul_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(406)
 
@@ -423,7 +329,7 @@ for a_shape, b_shape in [((3, 4), (3, 4)), ((3, 4), (4,)), ((5, 1), (1, 6)), ((2
                          ((2, 1, 4), (3, 1))]:
     a, b = rng.normal(size=a_shape), rng.normal(size=b_shape)
     dout = rng.normal(size=np.broadcast_shapes(a_shape, b_shape))
-    got = expect_own_code(mul_backward, dout, a, b)
+    got = mul_backward(dout, a, b)
     expect_close(got[0], summed_copies(dout * b, a_shape), name=f"da for shapes {a_shape} * {b_shape}")
     expect_close(got[1], summed_copies(dout * a, b_shape), name=f"db for shapes {a_shape} * {b_shape}")
 ### END HIDDEN TESTS
@@ -460,7 +366,7 @@ def matmul_backward(dout, a, b):
 
 # %% nbgrader={"grade": true, "grade_id": "matmul_backward_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code
+from dlcourse.grading import expect_close
 
 # (1, 2) @ (2, 1): out = 1*3 + 2*4 = 11. With dout = 1: da = dout b^T = [[3, 4]], db = a^T dout = [[1], [2]].
 da, db = matmul_backward(np.array([[1.0]]), np.array([[1.0, 2.0]]), np.array([[3.0], [4.0]]))
@@ -471,6 +377,7 @@ expect_close(db, [[1.0], [2.0]], name="db for [[1, 2]] @ [[3], [4]]")
 da, db = matmul_backward(np.ones((3, 2, 5)), np.ones((3, 2, 4)), np.ones((4, 5)))
 expect_close(da, np.full((3, 2, 4), 5.0), name="da for (3, 2, 4) @ (4, 5)")
 expect_close(db, np.full((4, 5), 6.0), name="db for (3, 2, 4) @ (4, 5), summed over the 3 matrices")
+print("✓ matmul_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(407)
 
@@ -487,10 +394,21 @@ for a_shape, b_shape in [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 
     full_a = np.broadcast_to(a, batch + a_shape[-2:])
     full_b = np.broadcast_to(b, batch + b_shape[-2:])
     dout = rng.normal(size=batch + (a_shape[-2], b_shape[-1]))
-    got = expect_own_code(matmul_backward, dout, a, b)
+    got = matmul_backward(dout, a, b)
     # one product per matrix of the stack, written with einsum, then added into the matrix it was copied from
     expect_close(got[0], summed_copies(np.einsum("...nm,...dm->...nd", dout, full_b), a_shape),
                  name=f"da for shapes {a_shape} @ {b_shape}")
     expect_close(got[1], summed_copies(np.einsum("...nd,...nm->...dm", full_a, dout), b_shape),
                  name=f"db for shapes {a_shape} @ {b_shape}")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl+S), then run the cell below: it checks the saved notebook against the visible tests the
+# same way `dlcourse check` does, in a sandbox like the grader's, and prints a score out of the visible points.
+
+# %% nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from dlcourse.grading import check_this_notebook
+
+check_this_notebook()

@@ -3,16 +3,16 @@
 #
 # Four functions, each worth points: batch normalisation forward and backward, and inverted dropout forward and
 # backward. Write each one with NumPy between the lines that say `YOUR CODE HERE`; do not call `dlcourse.nn` or
-# `torch` (a hidden test checks). Work on whole arrays at once, without Python loops over examples or features.
+# `torch` (they cannot be imported when graded). Work on whole arrays at once, without Python loops over examples or features.
 #
-# Check your work at any time: run the test cell under each function, or, from a terminal,
+# Check your work at any time: run the test cell under each function, the last cell, or, from a terminal,
 # `dlcourse check 06_training.ipynb` for a score out of the visible tests. The grader also runs hidden tests on
 # other inputs, so make your code right for every input, not just for the example.
 
-# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false} dlcourse={"forbid": ["torch", "dlcourse.nn"]}
 import numpy as np
 
-from dlcourse.grading import expect_close, expect_equal, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_equal, expect_true
 
 # %% [markdown]
 # ## 1. Batch normalisation, forward (2 points)
@@ -36,9 +36,9 @@ def batchnorm_forward(x, gamma, beta, eps=1e-5):
 
 
 # %% nbgrader={"grade": true, "grade_id": "batchnorm_forward_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Test cells import what they use again, so that nothing a solution cell rebinds can change a test.
+# Test cells import what they use: the grader runs them in a process of its own, without your cells.
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code
+from dlcourse.grading import expect_close
 
 # Column 0 is (1, 3): mean 2, variance 1, so x_hat = (-1, 1). Column 1 is (2, 6): mean 4, variance 4, so again
 # x_hat = (-1, 1). With eps = 0, gamma = (1, 2) and beta = (0, 1): y = (-1, 1) in column 0 and (-1, 3) in column 1.
@@ -47,14 +47,15 @@ expect_close(batchnorm_forward(x, np.array([1.0, 2.0]), np.array([0.0, 1.0]), ep
              name="batchnorm_forward on a 2 x 2 batch")
 # With gamma = 1 and beta = 0 every column comes out with mean 0 and (biased) standard deviation 1.
 y = batchnorm_forward(np.array([[0.0, 10.0], [1.0, 20.0], [5.0, 60.0]]), np.ones(2), np.zeros(2), eps=0.0)
-expect_close(y.mean(axis=0), [0.0, 0.0], name="mean of each output column", atol=1e-12)
+expect_close(y.mean(axis=0), [0.0, 0.0], name="mean of each output column", atol=1e-6)
 expect_close(y.std(axis=0), [1.0, 1.0], name="standard deviation of each output column")
+print("✓ batchnorm_forward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(601)  # a generator of the test's own: inputs a student cannot predict or disturb
 for N, D in [(8, 3), (2, 1), (50, 7), (5, 16)]:
     x = rng.normal(3.0, 2.0, size=(N, D))
     gamma, beta, eps = rng.normal(size=D), rng.normal(size=D), float(rng.choice([1e-5, 1e-3, 0.5]))
-    got = expect_own_code(batchnorm_forward, x, gamma, beta, eps)
+    got = batchnorm_forward(x, gamma, beta, eps)
     centred = x - x.sum(axis=0) / N
     expected = gamma * centred / np.sqrt((centred ** 2).sum(axis=0) / N + eps) + beta
     expect_close(got, expected, name=f"batchnorm_forward on a random ({N}, {D}) batch with eps={eps}")
@@ -98,7 +99,7 @@ def batchnorm_backward(dout, x, gamma, eps=1e-5):
 
 # %% nbgrader={"grade": true, "grade_id": "batchnorm_backward_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_true
 
 
 def reference_forward(x, gamma, beta, eps):  # the test's own forward pass, to differentiate numerically
@@ -133,13 +134,14 @@ for name, mine, numeric in zip(["dx", "dgamma", "dbeta"], got, numerical_gradien
     expect_close(mine, numeric, name=f"{name} on the 4 x 3 example", rtol=1e-5, atol=1e-7)
 # Adding a constant to every output of a column is no change at all after normalisation: dx must be 0.
 expect_close(batchnorm_backward(np.ones((4, 3)), x, gamma, 1e-5)[0], np.zeros((4, 3)),
-             name="dx for dout = 1 everywhere", atol=1e-10)
+             name="dx for dout = 1 everywhere", atol=1e-6)
+print("✓ batchnorm_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(602)
 for N, D in [(6, 2), (2, 3), (10, 1), (7, 5)]:
     x, dout = rng.normal(1.0, 3.0, size=(N, D)), rng.normal(size=(N, D))
     gamma, beta, eps = rng.normal(size=D), rng.normal(size=D), float(rng.choice([1e-5, 0.1]))
-    got = expect_own_code(batchnorm_backward, dout, x, gamma, eps)
+    got = batchnorm_backward(dout, x, gamma, eps)
     expect_true(isinstance(got, tuple) and len(got) == 3, "batchnorm_backward must return (dx, dgamma, dbeta)")
     for name, mine, numeric in zip(["dx", "dgamma", "dbeta"], got, numerical_gradients(dout, x, gamma, beta, eps)):
         expect_close(mine, numeric, name=f"{name} for a random ({N}, {D}) batch with eps={eps}", rtol=1e-5, atol=1e-7)
@@ -158,14 +160,17 @@ for name, mine, numeric in zip(["dx", "dgamma", "dbeta"], batchnorm_backward(dou
 # use the network unchanged:
 # $$m_{ij} = \begin{cases} 1 & \text{with probability } 1-p \\ 0 & \text{with probability } p \end{cases},
 # \qquad y = \frac{m \odot x}{1 - p}.$$
-# Write `dropout_forward(x, p, rng)` for $0 \le p < 1$: draw the mask from the generator `rng` you are given (for
-# example with `rng.random(x.shape)`; never from `np.random` directly), and return `(y, mask)` with `mask` a
-# **boolean** array of x's shape, True where the element is kept.
+# Write `dropout_forward(x, p, seed)` for $0 \le p < 1$: make a generator of your own from the seed you are given,
+# `rng = np.random.default_rng(seed)`, draw the mask from it (for example with `rng.random(x.shape)`; never from
+# `np.random` directly), and return `(y, mask)` with `mask` a **boolean** array of x's shape, True where the
+# element is kept. (Answers take and return plain data, so the generator is passed as its seed.)
 
 # %% nbgrader={"grade": false, "grade_id": "dropout_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
-def dropout_forward(x, p, rng):
-    """Inverted dropout. x: any shape, p: float in [0, 1), rng: np.random.Generator -> (y like x, mask bool like x)."""
+def dropout_forward(x, p, seed):
+    """Inverted dropout. x: any shape, p: float in [0, 1), seed: int for np.random.default_rng
+    -> (y like x, mask bool like x)."""
     ### BEGIN SOLUTION
+    rng = np.random.default_rng(seed)
     mask = rng.random(x.shape) >= p
     return x * mask / (1.0 - p), mask
     ### END SOLUTION
@@ -173,43 +178,41 @@ def dropout_forward(x, p, rng):
 
 # %% nbgrader={"grade": true, "grade_id": "dropout_forward_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_equal, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_equal, expect_true
 
 # p = 0 keeps everything: the output is the input.
 x = np.arange(6.0).reshape(2, 3)
-y, mask = dropout_forward(x, 0.0, np.random.default_rng(0))
+y, mask = dropout_forward(x, 0.0, 0)
 expect_close(y, x, name="dropout_forward with p = 0")
 expect_true(mask.dtype == bool and mask.shape == x.shape, f"mask must be a bool array of shape {x.shape}, "
             f"got {mask.dtype} of shape {mask.shape}")
 # With p = 0.25 every output is either 0 (dropped) or x / 0.75 (kept), and about 3/4 are kept.
 x = np.ones((200, 100))
-y, mask = dropout_forward(x, 0.25, np.random.default_rng(1))
+y, mask = dropout_forward(x, 0.25, 1)
 expect_close(y, np.where(mask, 1 / 0.75, 0.0), name="y = mask * x / (1 - p) for x = 1 and p = 0.25")
 expect_true(abs(mask.mean() - 0.75) < 0.02, f"about 75% of the elements should be kept, got {mask.mean():.1%}")
+print("✓ dropout_forward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(603)
 for shape, p in [((50, 40), 0.5), ((3, 4, 5, 6), 0.1), ((2000,), 0.8)]:
     x = rng.normal(size=shape) + 3.0  # no zeros: a zero in y can only mean "dropped"
-    y, mask = expect_own_code(dropout_forward, x, p, np.random.default_rng(7))
+    y, mask = dropout_forward(x, p, 7)
     expect_true(isinstance(mask, np.ndarray) and mask.dtype == bool and mask.shape == shape,
                 f"mask must be a bool array of shape {shape}")
     expect_close(y, np.where(mask, x / (1 - p), 0.0), name=f"y for p = {p} and shape {shape}")
     sd = np.sqrt(p * (1 - p) / mask.size)  # the binomial standard error of the kept fraction
     expect_true(abs(mask.mean() - (1 - p)) < 5 * sd, f"for p = {p} about {1 - p:.0%} of the elements should be kept, "
                 f"got {mask.mean():.1%}")
-# The mask comes from the rng given: the same seed gives the same mask whatever np.random's global state, and
-# another seed gives another mask.
+# The mask comes from the seed given: the same seed gives the same mask, another seed another mask.
 x = np.ones((30, 30))
-np.random.seed(1)
-first = dropout_forward(x, 0.5, np.random.default_rng(11))[1]
-np.random.seed(2)
-again = dropout_forward(x, 0.5, np.random.default_rng(11))[1]
-other = dropout_forward(x, 0.5, np.random.default_rng(12))[1]
-expect_equal(again, first, name="the mask drawn twice from default_rng(11)")
-expect_true((other != first).any(), "different generators must give different masks: draw from the rng argument")
+first = dropout_forward(x, 0.5, 11)[1]
+again = dropout_forward(x, 0.5, 11)[1]
+other = dropout_forward(x, 0.5, 12)[1]
+expect_equal(again, first, name="the mask drawn twice with seed 11")
+expect_true((other != first).any(), "different seeds must give different masks: draw from default_rng(seed)")
 # Inverted dropout keeps the expectation: the mean output over many elements is close to the mean input.
 x = rng.uniform(1.0, 2.0, size=100_000)
-y, _ = dropout_forward(x, 0.3, np.random.default_rng(13))
+y, _ = dropout_forward(x, 0.3, 13)
 expect_true(abs(y.mean() - x.mean()) < 0.02, f"mean of y ({y.mean():.4f}) should be close to mean of x "
             f"({x.mean():.4f}): divide the kept elements by 1 - p")
 ### END HIDDEN TESTS
@@ -232,16 +235,28 @@ def dropout_backward(dout, mask, p):
 
 # %% nbgrader={"grade": true, "grade_id": "dropout_backward_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code
+from dlcourse.grading import expect_close
 
 # Dropped elements get no gradient; kept ones get dout / (1 - p) = dout / 0.5 = 2 dout.
 mask = np.array([[True, False], [False, True]])
 expect_close(dropout_backward(np.array([[1.0, 2.0], [3.0, 4.0]]), mask, 0.5), [[2.0, 0.0], [0.0, 8.0]],
              name="dropout_backward with p = 0.5")
+print("✓ dropout_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(604)
 for shape, p in [((4, 5), 0.2), ((2, 3, 4), 0.9), ((7,), 0.0)]:
     dout, mask = rng.normal(size=shape), rng.random(shape) < 0.6
-    got = expect_own_code(dropout_backward, dout, mask, p)
+    got = dropout_backward(dout, mask, p)
     expect_close(got, np.where(mask, dout / (1 - p), 0.0), name=f"dropout_backward for p = {p} and shape {shape}")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl+S), then run the cell below: it checks the saved notebook against the visible tests the
+# same way `dlcourse check` does, in a sandbox like the grader's, and prints a score out of the visible points.
+
+# %% nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from dlcourse.grading import check_this_notebook
+
+check_this_notebook()

@@ -3,7 +3,7 @@
 #
 # Five functions, each worth points: a convolution's forward pass written with loops, then im2col and the fast
 # forward pass built on it, the convolution's backward pass, and max pooling's backward pass. Write each one with
-# NumPy between the lines that say `YOUR CODE HERE`; do not call `dlcourse.nn` or `torch` (a hidden test checks).
+# NumPy between the lines that say `YOUR CODE HERE`; do not call `dlcourse.nn` or `torch` (they cannot be imported when graded).
 #
 # Shapes follow PyTorch: images `x` are (N, C, H, W), a convolution's `weight` is (M, C, kH, kW) and its `bias`
 # (M,). As in PyTorch, "convolution" means the cross-correlation
@@ -11,14 +11,14 @@
 # where $s$ is the stride and $x^{\text{pad}}$ is $x$ with `padding` rows and columns of zeros added on every
 # side, so that $H_{\text{out}} = \lfloor (H + 2p - kH)/s \rfloor + 1$ (and the same for $W$).
 #
-# Check your work at any time: run the test cell under each function, or, from a terminal,
+# Check your work at any time: run the test cell under each function, the last cell, or, from a terminal,
 # `dlcourse check 07_cnns.ipynb` for a score out of the visible tests. The grader also runs hidden tests on
 # other inputs, so make your code right for every input, not just for the example.
 
-# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false} dlcourse={"forbid": ["torch", "dlcourse.nn"]}
 import numpy as np
 
-from dlcourse.grading import expect_close, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_true
 
 # %% [markdown]
 # ## 1. The convolution with loops (2 points)
@@ -47,9 +47,9 @@ def conv2d_forward_naive(x, weight, bias, stride=1, padding=0):
 
 
 # %% nbgrader={"grade": true, "grade_id": "conv2d_forward_naive_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Test cells import what they use again, so that nothing a solution cell rebinds can change a test.
+# Test cells import what they use: the grader runs them in a process of its own, without your cells.
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_true
 
 # The kernel [[1, 0], [0, -1]] computes x[i, j] - x[i+1, j+1]; on 1..9 that is 1 - 5 = -4 everywhere, plus bias 1.
 x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
@@ -59,6 +59,7 @@ expect_close(conv2d_forward_naive(x, w, np.array([1.0])), [[[[-3.0, -3.0], [-3.0
 # is padding, its bottom-right tap x[0, 0] = 1, so it gives 0 - 1; the last window gives x[1, 1] - x[2, 2] = 5 - 9.
 got = conv2d_forward_naive(x, w, np.array([0.0]), stride=2, padding=1)
 expect_close(got, [[[[-1.0, -3.0], [-7.0, -4.0]]]], name="stride 2, padding 1")
+print("✓ conv2d_forward_naive: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(701)  # a generator of the test's own: inputs a student cannot predict or disturb
 for N, C, H, W, M, k, s, p in [(2, 3, 6, 5, 4, 3, 1, 0), (1, 2, 7, 7, 3, 2, 2, 1), (3, 1, 5, 8, 2, 3, 2, 2)]:
@@ -66,7 +67,7 @@ for N, C, H, W, M, k, s, p in [(2, 3, 6, 5, 4, 3, 1, 0), (1, 2, 7, 7, 3, 2, 2, 1
     xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
     win = np.lib.stride_tricks.sliding_window_view(xp, (k, k), axis=(2, 3))[:, :, ::s, ::s]
     expected = np.einsum("ncijab,mcab->nmij", win, w) + b[:, None, None]
-    got = expect_own_code(conv2d_forward_naive, x, w, b, stride=s, padding=p)
+    got = conv2d_forward_naive(x, w, b, stride=s, padding=p)
     expect_close(got, expected, name=f"conv2d_forward_naive on {(N, C, H, W)}, k={k}, stride={s}, padding={p}")
 expect_true(conv2d_forward_naive(np.ones((1, 1, 4, 6)), np.ones((1, 1, 2, 3)), np.zeros(1)).shape == (1, 1, 3, 4),
             "a non-square kernel (kH=2, kW=3) on 4x6 must give a 3x4 output")
@@ -95,7 +96,7 @@ def im2col(x, kH, kW, stride=1, padding=0):
 
 # %% nbgrader={"grade": true, "grade_id": "im2col_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_true
 
 # Pixels numbered 0..15 in a 4x4 image; a 3x3 kernel has 2x2 positions. Output pixel (0, 1) is column 1 and reads
 # rows 0-2, columns 1-3 of the image.
@@ -104,6 +105,7 @@ cols = im2col(x, 3, 3)
 expect_true(cols.shape == (1, 9, 4), f"im2col of a 4x4 image with a 3x3 kernel: expected shape (1, 9, 4), got {np.shape(cols)}")
 expect_close(cols[0, :, 1], [1, 2, 3, 5, 6, 7, 9, 10, 11], name="column 1 (output pixel (0, 1))")
 expect_close(cols[0, :, 2], [4, 5, 6, 8, 9, 10, 12, 13, 14], name="column 2 (output pixel (1, 0))")
+print("✓ im2col: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(702)
 for N, C, H, W, kH, kW, s, p in [(2, 3, 5, 6, 2, 3, 1, 0), (1, 2, 7, 7, 3, 3, 2, 1), (3, 1, 6, 5, 1, 2, 3, 2)]:
@@ -114,7 +116,7 @@ for N, C, H, W, kH, kW, s, p in [(2, 3, 5, 6, 2, 3, 1, 0), (1, 2, 7, 7, 3, 3, 2,
     for i in range(H_out):
         for j in range(W_out):
             expected[:, :, i * W_out + j] = xp[:, :, i * s:i * s + kH, j * s:j * s + kW].reshape(N, -1)
-    got = expect_own_code(im2col, x, kH, kW, stride=s, padding=p)
+    got = im2col(x, kH, kW, stride=s, padding=p)
     expect_close(got, expected, name=f"im2col on {(N, C, H, W)}, kernel {kH}x{kW}, stride {s}, padding {p}")
 ### END HIDDEN TESTS
 
@@ -141,7 +143,7 @@ def conv2d_forward(x, weight, bias, stride=1, padding=0):
 
 # %% nbgrader={"grade": true, "grade_id": "conv2d_forward_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_true
 
 # The same examples as section 1: the fast version must agree with the definition.
 x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
@@ -149,6 +151,7 @@ w = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])
 expect_close(conv2d_forward(x, w, np.array([1.0])), [[[[-3.0, -3.0], [-3.0, -3.0]]]], name="2x2 kernel on 1..9")
 expect_close(conv2d_forward(x, w, np.array([0.0]), stride=2, padding=1), [[[[-1.0, -3.0], [-7.0, -4.0]]]],
              name="stride 2, padding 1")
+print("✓ conv2d_forward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(703)
 for N, C, H, W, M, kH, kW, s, p in [(4, 3, 8, 7, 5, 3, 3, 1, 1), (2, 2, 9, 9, 3, 2, 3, 2, 0), (1, 4, 6, 6, 2, 5, 5, 3, 2)]:
@@ -156,7 +159,7 @@ for N, C, H, W, M, kH, kW, s, p in [(4, 3, 8, 7, 5, 3, 3, 1, 1), (2, 2, 9, 9, 3,
     xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
     win = np.lib.stride_tricks.sliding_window_view(xp, (kH, kW), axis=(2, 3))[:, :, ::s, ::s]
     expected = np.einsum("ncijab,mcab->nmij", win, w) + b[:, None, None]
-    got = expect_own_code(conv2d_forward, x, w, b, stride=s, padding=p)
+    got = conv2d_forward(x, w, b, stride=s, padding=p)
     expect_close(got, expected, name=f"conv2d_forward on {(N, C, H, W)}, kernel {kH}x{kW}, stride {s}, padding {p}")
 ### END HIDDEN TESTS
 
@@ -197,7 +200,7 @@ def conv2d_backward(dout, x, weight, stride=1, padding=0):
 
 # %% nbgrader={"grade": true, "grade_id": "conv2d_backward_tests", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_true
 
 # A 1x1 kernel of 2 doubles every pixel: each pixel's gradient is 2 * dout there, the weight's is sum(x * dout).
 x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
@@ -211,6 +214,7 @@ x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
 dx, dw, db = conv2d_backward(np.ones((1, 1, 2, 2)), x, np.array([[[[1.0, 0.0], [0.0, -1.0]]]]))
 expect_close(dx[0, 0], [[1.0, 1.0, 0.0], [1.0, 0.0, -1.0], [0.0, -1.0, -1.0]], name="dx for the 2x2 kernel")
 expect_close(dw[0, 0], [[12.0, 16.0], [24.0, 28.0]], name="dweight: sums of the four windows' pixels")
+print("✓ conv2d_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(704)
 
@@ -225,7 +229,7 @@ for N, C, H, W, M, kH, kW, s, p in [(2, 2, 5, 5, 3, 3, 3, 1, 1), (1, 3, 6, 5, 2,
                                     (1, 2, 4, 4, 1, 4, 4, 1, 0)]:
     x, w, b = rng.normal(size=(N, C, H, W)), rng.normal(size=(M, C, kH, kW)), rng.normal(size=M)
     dout = rng.normal(size=reference_forward(x, w, b, s, p).shape)
-    got_dx, got_dw, got_db = expect_own_code(conv2d_backward, dout, x.copy(), w.copy(), stride=s, padding=p)
+    got_dx, got_dw, got_db = conv2d_backward(dout, x.copy(), w.copy(), stride=s, padding=p)
     for array, got, name in [(x, got_dx, "dx"), (w, got_dw, "dweight")]:
         numeric = np.zeros_like(array)  # central differences of sum(forward * dout), one entry at a time
         for index in np.ndindex(array.shape):
@@ -271,7 +275,7 @@ def max_pool_backward(dout, x, kernel_size, stride):
 
 # %% nbgrader={"grade": true, "grade_id": "max_pool_backward_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_close, expect_own_code, expect_true
+from dlcourse.grading import expect_close, expect_true
 
 # One 2x2 window whose maximum 3 is at row 0, column 1: it receives the whole gradient 5.
 expect_close(max_pool_backward(np.array([[[[5.0]]]]), np.array([[[[1.0, 3.0], [2.0, 0.0]]]]), 2, 2),
@@ -280,6 +284,7 @@ expect_close(max_pool_backward(np.array([[[[5.0]]]]), np.array([[[[1.0, 3.0], [2
 x = np.array([[[[1.0, 5.0, 2.0], [0.0, 1.0, 3.0]]]])
 expect_close(max_pool_backward(np.array([[[[1.0, 10.0]]]]), x, 2, 1), [[[[0.0, 11.0, 0.0], [0.0, 0.0, 0.0]]]],
              name="two overlapping windows sharing their maximum")
+print("✓ max_pool_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(705)
 for N, C, H, W, k, s in [(2, 3, 6, 6, 2, 2), (1, 2, 7, 5, 3, 1), (2, 2, 9, 8, 3, 2), (1, 1, 5, 5, 2, 3)]:
@@ -291,6 +296,17 @@ for N, C, H, W, k, s in [(2, 3, 6, 6, 2, 2), (1, 2, 7, 5, 3, 1), (2, 2, 9, 8, 3,
         window = x[n, c, i * s:i * s + k, j * s:j * s + k]
         a, b = np.unravel_index(np.argmax(window), window.shape)
         expected[n, c, i * s + a, j * s + b] += dout[n, c, i, j]
-    got = expect_own_code(max_pool_backward, dout, x, k, s)
+    got = max_pool_backward(dout, x, k, s)
     expect_close(got, expected, name=f"max_pool_backward on {(N, C, H, W)}, k={k}, stride={s}")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl+S), then run the cell below: it checks the saved notebook against the visible tests the
+# same way `dlcourse check` does, in a sandbox like the grader's, and prints a score out of the visible points.
+
+# %% nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from dlcourse.grading import check_this_notebook
+
+check_this_notebook()

@@ -1,26 +1,33 @@
-"""Generated submissions of exercise 01 for the grading tests: each one a student, each a case to score exactly."""
+"""Submissions of exercise 01 for the grading tests, built from the release: one student per case."""
 
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import nbformat
 
-from dlcourse.grading.assemble import nbgrader_meta
+from dlcourse.grading.exercise import nbgrader_meta
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "01_neurons"
-RIGHT_NEURON = "def neuron(X, w, b):\n    return 1.0 / (1.0 + np.exp(-(X @ w + b)))\n"
+POINTS = {"neuron": 2, "perceptron_step": 2, "mlp_forward": 2}
 
 
-def load(kind: str) -> nbformat.NotebookNode:
+def load(kind: str, assignment: str = ASSIGNMENT) -> nbformat.NotebookNode:
     folder = "solutions" if kind == "solution" else "exercises"
-    return nbformat.read(ROOT / folder / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    return nbformat.read(ROOT / folder / assignment / f"{assignment}.ipynb", as_version=4)
 
 
 def cell(nb, grade_id: str):
     return next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
+
+
+def solution_answer(grade_id: str, assignment: str = ASSIGNMENT) -> str:
+    """The solution's answer cell, without nbgrader's solution markers."""
+    lines = cell(load("solution", assignment), grade_id).source.splitlines()
+    return "\n".join(line for line in lines if "### " not in line) + "\n"
 
 
 def answer(nb, grade_id: str, source: str) -> nbformat.NotebookNode:
@@ -30,75 +37,47 @@ def answer(nb, grade_id: str, source: str) -> nbformat.NotebookNode:
     return nb
 
 
-def solution_answer(grade_id: str) -> str:
-    """The solution's answer cell, without nbgrader's solution markers."""
-    lines = cell(load("solution"), grade_id).source.splitlines()
-    return "\n".join(line for line in lines if "### " not in line) + "\n"
-
-
-def build(folder: Path, *, server_url: str) -> dict[str, int]:
-    """Write every case into ``folder`` and return the exact score each student must get (out of 6)."""
-    full, blank = load("solution"), load("release")
-    sol = solution_answer
-    cases: dict[str, tuple[nbformat.NotebookNode | str | None, int]] = {
-        "full": (full, 6),
-        "blank": (blank, 0),
-        "half": (answer(answer(blank, "neuron", sol("neuron")), "mlp_forward", sol("mlp_forward")), 4),
-        # the visible examples' answers typed in: right on the examples, wrong on the hidden inputs
-        "hardcoded": (answer(blank, "neuron", "def neuron(X, w, b):\n"
-                             "    return np.array([0.5, 0.5]) if len(X) == 2 else np.array([0.75])\n"), 0),
-        "warns": (answer(full, "neuron", "import warnings\n" + RIGHT_NEURON.replace(
-            "    return", "    warnings.warn('a warning that costs nothing')\n    print('hello')\n    return")), 6),
-        "uses_torch": (answer(full, "neuron", "import torch\n\ndef neuron(X, w, b):\n"
-                              "    return torch.sigmoid(torch.from_numpy(X @ w + b)).numpy()\n"), 4),
-        "uses_reference": (answer(full, "mlp_forward", "from dlcourse.nn.linear import linear_forward\n\n"
-                                  "def mlp_forward(X, W1, b1, W2, b2):\n"
-                                  "    h = np.maximum(0, linear_forward(X, W1, b1)[0])\n"
-                                  "    return linear_forward(h, W2, b2)[0]\n"), 4),
-        "patches_numpy": (answer(blank, "neuron", "np.allclose = lambda *a, **k: True\n"
-                                 "np.testing.assert_allclose = lambda *a, **k: None\n"
-                                 "def neuron(X, w, b):\n    return np.zeros(len(X))\n"), 0),
-        "patches_checks": (answer(blank, "neuron", "import dlcourse.grading as g\n"
-                                  "g.expect_close = lambda *a, **k: None\n"
-                                  "def neuron(X, w, b):\n    return np.zeros(len(X))\n"), 0),
-        "rebinds_checks": (answer(blank, "neuron", "expect_close = lambda *a, **k: None\n"
-                                  "expect_own_code = lambda f, *a: None\n"
-                                  "def neuron(X, w, b):\n    return np.zeros(len(X))\n"), 0),
-        "edits_tests": (_edit_tests(answer(answer(blank, "neuron", "def neuron(X, w, b):\n    return X[:, 0]\n"),
-                                           "perceptron_step", sol("perceptron_step"))), 2),
-        "endless_loop": (answer(full, "neuron", "def neuron(X, w, b):\n    while True:\n        pass\n"), 4),
-        "memory_hog": (answer(full, "mlp_forward", "def mlp_forward(X, W1, b1, W2, b2):\n"
-                              "    hog = np.ones((20000, 20000))  # 3.2 GB: more than its kernel may have\n"
-                              "    return hog\n"), 4),
-        "crashes_kernel": (answer(full, "perceptron_step", "def perceptron_step(w, b, x, y, lr):\n"
-                                  "    bad = np.lib.stride_tricks.as_strided(np.zeros(1), (10**9,), (10**7,))\n"
-                                  "    return bad.sum(), b\n"), 4),
-        "reads_solutions": (answer(full, "neuron", "SOURCE = open(" + repr(str(ROOT / "solutions" / ASSIGNMENT /
-                                                                            f"{ASSIGNMENT}.ipynb")) + ").read()\n"
-                                   + RIGHT_NEURON), 4),
-        "reads_others": (answer(full, "neuron", f"OTHER = open({str(folder / 'full.ipynb')!r}).read()\n"
-                                + RIGHT_NEURON), 4),
-        "uses_network": (answer(full, "neuron", f"import urllib.request\nurllib.request.urlopen({server_url!r}, "
-                                "timeout=3).read()\n" + RIGHT_NEURON), 4),
-        "shell_escape": (answer(full, "neuron", "!ls /\n" + RIGHT_NEURON), 4),
-        "corrupt": ("this is not a notebook", 0),
-    }
-    for student, (notebook, _) in cases.items():
-        path = folder / f"{student}.ipynb"
-        if isinstance(notebook, str):
-            path.write_text(notebook)
-        else:
-            nbformat.write(notebook, path)
-    (folder / "empty_folder").mkdir()
-    scores = {student: expected for student, (_, expected) in cases.items()}
-    scores["empty_folder"] = 0
-    return scores
-
-
-def _edit_tests(nb):
-    """Delete one test cell, blank another and re-label the third: none of it may change the score."""
-    nb = copy.deepcopy(nb)
-    cell(nb, "perceptron_step_tests").source = "pass"
-    cell(nb, "mlp_forward_tests").metadata["nbgrader"]["grade_id"] = "neuron_tests_again"
-    nb.cells.remove(cell(nb, "neuron_tests"))
+def submission(*, right: tuple[str, ...] = (), assignment: str = ASSIGNMENT,
+               **answers: str) -> nbformat.NotebookNode:
+    """The release with the solution's answer for each name in ``right`` and ``answers`` as given."""
+    nb = load("release", assignment)
+    for name in right:
+        nb = answer(nb, name, solution_answer(name, assignment))
+    for name, source in answers.items():
+        nb = answer(nb, name, source)
     return nb
+
+
+def add_cell(nb, after: str | None, source: str, kind: str = "code") -> nbformat.NotebookNode:
+    """A copy of ``nb`` with a student's own cell after the cell ``after`` (at the end when None)."""
+    nb = copy.deepcopy(nb)
+    new = nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
+    index = len(nb.cells) if after is None else nb.cells.index(cell(nb, after)) + 1
+    nb.cells.insert(index, new)
+    return nb
+
+
+def as_jupyterlab4(nb) -> nbformat.NotebookNode:
+    """What JupyterLab 4 saves after a run: execution counts, outputs, kernel and language metadata."""
+    nb = copy.deepcopy(nb)
+    nb.metadata.update({"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                       "name": "python3"},
+                        "language_info": {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}})
+    for count, c in enumerate((c for c in nb.cells if c.cell_type == "code"), start=1):
+        c.execution_count = count
+        c.outputs = [nbformat.v4.new_output("stream", name="stdout", text="ran\n")]
+        c.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00.000Z"}
+    return nb
+
+
+def write(nb, path: Path, *, minor: int | None = None) -> None:
+    """Write a notebook; ``minor=4`` writes nbformat 4.4 as older Jupyter did (no cell ids)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if minor is None:
+        nbformat.write(nb, path)
+        return
+    data = json.loads(nbformat.writes(nb))
+    data["nbformat_minor"] = minor
+    for c in data["cells"]:
+        c.pop("id", None)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
