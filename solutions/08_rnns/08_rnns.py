@@ -44,6 +44,7 @@ expect_close(got, [[np.tanh(0.5), 0.0]], name="h with W_ih = 0.5 I")
 # No input, W_hh = I and bias 1: h = tanh(h_prev + 1) = tanh([2, 0]).
 got = rnn_step_forward(np.zeros((1, 2)), np.array([[1.0, -1.0]]), np.zeros((2, 2)), np.eye(2), np.ones(2))
 expect_close(got, [[np.tanh(2.0), 0.0]], name="h with W_hh = I, bias 1")
+print("✓ rnn_step_forward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import rnn_cell_forward
 
@@ -104,6 +105,7 @@ expect_close(dh0, da1 * w, name="dh0 = da1 * W_hh")
 expect_close(dW_hh, da2 * h1 + da1 * h0, name="dW_hh = da2 h1 + da1 h0 (a sum over both steps)")
 expect_close(db, (da1 + da2).reshape(1), name="db = da1 + da2")
 expect_close(dx, np.stack([da1, da2]), name="dx_t = da_t W_ih with W_ih = 1")
+print("✓ rnn_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import rnn_backward as reference_backward
 from dlcourse.nn.functional import rnn_forward
@@ -157,6 +159,7 @@ expect_close(h, [[0.5 * np.tanh(1.0)]], name="h with zero weights")
 h, c = lstm_step_forward(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((4, 1)), np.zeros((4, 1)),
                          np.array([20.0, 0.0, 20.0, 0.0]))
 expect_close(c, [[1.0]], name="c with i ~ 1 and g ~ 1", rtol=1e-6)
+print("✓ lstm_step_forward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import lstm_cell_forward
 
@@ -214,6 +217,7 @@ dx, dh_prev, dc_prev, dW_ih, dW_hh, db = got
 expect_close(dc_prev, [[0.5 * dc_total]], name="dc_prev = dc_total * f")
 expect_close(dh_prev, [[0.0]], name="dh_prev with W_hh = 0")
 expect_close(db[1], 0.5 * dc_total, name="db of the forget gate (index 1)")
+print("✓ lstm_step_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import lstm_cell_backward, lstm_cell_forward
 
@@ -259,6 +263,7 @@ expect_close(clipped[1], [[0.8]], name="second gradient, clipped", rtol=1e-5)
 # Below the threshold nothing changes.
 clipped, norm = clip_grad_norm([np.array([3.0]), np.array([[4.0]])], 10.0)
 expect_close(clipped[1], [[4.0]], name="a gradient under the threshold")
+print("✓ clip_grad_norm: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(805)
 for shapes, max_norm in [([(3, 4), (4,), (2, 2, 2)], 1.0), ([(5,)], 100.0), ([(2, 3), (1,)], 0.1)]:
@@ -303,6 +308,7 @@ expect_equal(sample_with_temperature(np.array([0.0, 0.0]), 1.0, 0.7), 1, name="u
 # = [0.634, 0.366]: u = 0.7 now picks 1.
 expect_equal(sample_with_temperature(np.array([np.log(3.0), 0.0]), 1.0, 0.7), 0, name="p = [0.75, 0.25], u = 0.7")
 expect_equal(sample_with_temperature(np.array([np.log(3.0), 0.0]), 2.0, 0.7), 1, name="temperature 2, u = 0.7")
+print("✓ sample_with_temperature: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(806)
 for K, temperature in [(5, 1.0), (75, 0.5), (10, 3.0), (4, 0.01)]:
@@ -317,3 +323,14 @@ for K, temperature in [(5, 1.0), (75, 0.5), (10, 3.0), (4, 0.01)]:
 expect_equal(int(sample_with_temperature(np.array([0.0, 1000.0, 2.0]), 0.001, 0.999)), 1,
              name="a tiny temperature picks the largest logit (without overflow)")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl+S), then run the cell below: it checks the saved notebook against the visible tests the
+# same way `dlcourse check` does, in a sandbox like the grader's, and prints a score out of the visible points.
+
+# %% nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from dlcourse.grading import check_this_notebook
+
+check_this_notebook()

@@ -42,6 +42,7 @@ from dlcourse.grading import expect_equal, expect_true
 got = causal_mask(3)
 expect_equal(got, [[True, False, False], [True, True, False], [True, True, True]], name="causal_mask(3)")
 expect_true(np.asarray(got).dtype == bool, f"causal_mask must return a bool array, got dtype {np.asarray(got).dtype}")
+print("✓ causal_mask: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 for T in (1, 2, 5, 17):
     rows, cols = np.indices((T, T))
@@ -89,6 +90,7 @@ expect_close(A, [[first, 1 - first]], name="weights scaled by 1/sqrt(d)")
 out, A = attention_forward(np.array([[1.0, 1.0]]), np.array([[1.0, 1.0], [0.0, 0.0]]), np.array([[1.0], [0.0]]),
                            mask=np.array([[False, True]]))
 expect_close(A, [[0.0, 1.0]], name="weights with key 0 masked")
+print("✓ attention_forward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import scaled_dot_product_attention_forward
 
@@ -149,6 +151,7 @@ dQ, dK, dV = attention_backward(np.array([[1.0]]), np.array([[0.0]]), np.array([
                                 np.array([[1.0], [3.0]]), np.array([[0.5, 0.5]]))
 expect_close(dQ, [[0.5]], name="dQ of the two-key example")
 expect_close(dV, [[0.5], [0.5]], name="dV of the two-key example")
+print("✓ attention_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import scaled_dot_product_attention_backward, scaled_dot_product_attention_forward
 
@@ -189,6 +192,7 @@ from dlcourse.grading import expect_equal
 # Features 0..5 of one position split into 3 heads of 2: head 0 gets [0, 1], head 1 [2, 3], head 2 [4, 5].
 got = split_heads(np.arange(6.0).reshape(1, 1, 6), 3)
 expect_equal(got, [[[[0.0, 1.0]], [[2.0, 3.0]], [[4.0, 5.0]]]], name="split_heads of 0..5 into 3 heads")
+print("✓ split_heads: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(904)
 for N, T, E, H in [(2, 3, 8, 2), (1, 5, 12, 4), (3, 2, 6, 1), (2, 4, 6, 6)]:
@@ -219,6 +223,7 @@ from dlcourse.grading import expect_equal
 # Three heads of 2 features at one position, side by side: [0, 1] [2, 3] [4, 5] -> [0, 1, 2, 3, 4, 5].
 got = merge_heads(np.array([[[[0.0, 1.0]], [[2.0, 3.0]], [[4.0, 5.0]]]]))
 expect_equal(got, [[[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]]], name="merge_heads of 3 heads")
+print("✓ merge_heads: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(905)
 for N, H, T, d in [(2, 2, 3, 4), (1, 4, 5, 3), (3, 1, 2, 6), (2, 6, 4, 1)]:
@@ -255,6 +260,7 @@ from dlcourse.grading import expect_close
 expect_close(positional_encoding(1, 4), [[0.0, 1.0, 0.0, 1.0]], name="positional_encoding(1, 4)")
 expect_close(positional_encoding(3, 2), [[0.0, 1.0], [np.sin(1), np.cos(1)], [np.sin(2), np.cos(2)]],
              name="positional_encoding(3, 2)")
+print("✓ positional_encoding: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import sinusoidal_positional_encoding
 
@@ -262,3 +268,14 @@ for T, E in [(5, 8), (50, 16), (7, 2), (1, 6), (128, 64)]:
     expect_close(positional_encoding(T, E), sinusoidal_positional_encoding(T, E, dtype=np.float64),
                  name=f"positional_encoding({T}, {E})", rtol=1e-6, atol=1e-7)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl+S), then run the cell below: it checks the saved notebook against the visible tests the
+# same way `dlcourse check` does, in a sandbox like the grader's, and prints a score out of the visible points.
+
+# %% nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from dlcourse.grading import check_this_notebook
+
+check_this_notebook()

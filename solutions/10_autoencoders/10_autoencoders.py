@@ -41,6 +41,7 @@ from dlcourse.grading import expect_close, expect_true
 # Unit 0: sigma = exp(0) = 1, so z = 1 + 1 * 0.5 = 1.5. Unit 1: sigma = exp(log(4) / 2) = 2, so z = -2 + 2 * 1 = 0.
 got = reparameterize(np.array([[1.0, -2.0]]), np.array([[0.0, np.log(4.0)]]), np.array([[0.5, 1.0]]))
 expect_close(got, [[1.5, 0.0]], name="reparameterize")
+print("✓ reparameterize: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1001)  # a generator of the test's own: inputs a student cannot predict or disturb
 for N, L in [(5, 3), (1, 1), (7, 2)]:
@@ -76,6 +77,7 @@ got = reparameterize_backward(np.array([[1.0, 1.0]]), np.array([[0.0, np.log(4.0
 expect_true(isinstance(got, tuple | list) and len(got) == 2, "reparameterize_backward must return (dmu, dlogvar)")
 expect_close(got[0], [[1.0, 1.0]], name="dmu")
 expect_close(got[1], [[0.25, 1.0]], name="dlogvar")
+print("✓ reparameterize_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1002)
 for N, L in [(4, 3), (1, 5)]:
@@ -118,6 +120,7 @@ got = gaussian_kl(np.array([[0.0, 0.0], [1.0, 0.0]]), np.zeros((2, 2)))
 expect_close(got, [0.0, 0.5], name="gaussian_kl")
 # mu = 0, sigma^2 = 2: KL = (0 + 2 - 1 - log 2) / 2 = 0.1534 (a wider q than the prior also costs).
 expect_close(gaussian_kl(np.zeros((1, 1)), np.log([[2.0]])), [0.5 * (1 - np.log(2.0))], name="gaussian_kl, sigma^2 = 2")
+print("✓ gaussian_kl: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import gaussian_kl_forward  # trusted side: the library's version is the reference
 
@@ -156,6 +159,7 @@ got = gaussian_kl_backward(np.array([2.0]), np.array([[1.0, -1.0]]), np.array([[
 expect_true(isinstance(got, tuple | list) and len(got) == 2, "gaussian_kl_backward must return (dmu, dlogvar)")
 expect_close(got[0], [[2.0, -2.0]], name="dmu")
 expect_close(got[1], [[0.0, 2.0]], name="dlogvar")
+print("✓ gaussian_kl_backward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import gaussian_kl_backward as reference_backward
 from dlcourse.nn.functional import gaussian_kl_forward
@@ -204,6 +208,7 @@ expect_close(negative_elbo(np.vstack([x, x]), np.zeros((2, 2)), np.zeros((2, 2))
 # mu = (1, 0) adds a KL of 0.5, weighted by beta = 2.
 expect_close(negative_elbo(x, zeros, np.array([[1.0, 0.0]]), zeros, beta=2.0), 2 * np.log(2.0) + 1.0,
              name="negative_elbo with KL 0.5 and beta 2")
+print("✓ negative_elbo: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import negative_elbo_forward
 
@@ -254,6 +259,7 @@ x, ones = np.array([[[[1.0, 2.0]]]]), np.ones((1, 1, 2, 2))
 expect_close(conv_transpose2d(x, ones), [[[[1.0, 3.0, 2.0], [1.0, 3.0, 2.0]]]], name="stride 1")
 # With stride 2 the stamps sit side by side: (2 - 1) * 2 + 2 = 4 columns.
 expect_close(conv_transpose2d(x, ones, stride=2), [[[[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]]], name="stride 2")
+print("✓ conv_transpose2d: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import conv_transpose2d_forward
 
@@ -272,3 +278,14 @@ for N, C_in, C_out, H, W, kH, kW, s in [(2, 3, 4, 4, 5, 3, 3, 2), (1, 1, 2, 3, 3
 # That is the whole loss of a VAE and the layer its convolutional decoder is made of. Chapter 10 puts them
 # together: the encoder's two outputs get gradients from two paths (from the KL term directly, and through $z$
 # from the reconstruction term), and they add.
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl+S), then run the cell below: it checks the saved notebook against the visible tests the
+# same way `dlcourse check` does, in a sandbox like the grader's, and prints a score out of the visible points.
+
+# %% nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from dlcourse.grading import check_this_notebook
+
+check_this_notebook()

@@ -51,6 +51,7 @@ loss, dreal, dfake = discriminator_loss(np.array([0.0, 0.0]), np.array([0.0]))
 expect_close(loss, 2 * np.log(2), name="loss at logits 0")
 expect_close(dreal, [-0.25, -0.25], name="dreal at logits 0")
 expect_close(dfake, [0.5], name="dfake at logits 0")
+print("✓ discriminator_loss: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 import dlcourse.gan as gan
 
@@ -108,6 +109,7 @@ expect_close(dfake, [[-0.5, 0.5]], name="dfake for the point (1, 2)")
 # The point (-1, 2): the first ReLU is off (h = (0, 2)), so no gradient reaches the first coordinate.
 loss, dfake = generator_loss_through_discriminator(np.array([[-1.0, 2.0]]), W1, b1, w2, b2)
 expect_close(dfake[0, 0], 0.0, name="dfake[0, 0] behind a ReLU that is off")
+print("✓ generator_loss_through_discriminator: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1102)
 
@@ -176,6 +178,7 @@ expect_close(w, [0.5, 0.0], name="w after the discriminator step")
 expect_close(b, 0.0, name="b after the discriminator step")
 expect_close(A, [[0.25], [0.0]], name="A after the generator step")
 expect_close(c, [0.25, 0.0], name="c after the generator step")
+print("✓ alternating_update: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 import torch
 
@@ -235,6 +238,7 @@ covered, quality = count_modes(samples, centers, 0.1, 2)
 expect_equal(covered, 1, name="modes covered with min_count 2")
 expect_close(quality, 0.8, name="high-quality share")
 expect_equal(count_modes(samples, centers, 0.1, 1)[0], 2, name="modes covered with min_count 1")
+print("✓ count_modes: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 import dlcourse.gan as gan
 from dlcourse.data import grid_centers, make_ring_of_gaussians, ring_centers
@@ -283,6 +287,7 @@ expect_close(frechet_distance(np.array([1.0]), np.array([[9.0]]), np.array([4.0]
 # The same Gaussian twice is at distance 0.
 expect_close(frechet_distance(np.zeros(2), np.eye(2), np.zeros(2), np.eye(2)), 0.0, name="FD of identical Gaussians",
              atol=1e-9)
+print("✓ frechet_distance: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 import dlcourse.gan as gan
 
@@ -299,3 +304,14 @@ var1, var2 = rng.uniform(0.1, 2, 4), rng.uniform(0.1, 2, 4)
 expect_close(frechet_distance(np.zeros(4), np.diag(var1), np.ones(4), np.diag(var2)),
              4.0 + np.sum((np.sqrt(var1) - np.sqrt(var2)) ** 2), name="FD of diagonal Gaussians", rtol=1e-5)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl+S), then run the cell below: it checks the saved notebook against the visible tests the
+# same way `dlcourse check` does, in a sandbox like the grader's, and prints a score out of the visible points.
+
+# %% nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from dlcourse.grading import check_this_notebook
+
+check_this_notebook()

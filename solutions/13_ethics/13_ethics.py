@@ -45,6 +45,7 @@ expect_close(demographic_parity_difference(y_pred, group), 0.5, name="3/4 - 1/4"
 # Everyone selected: every rate is 1, so the difference is 0.
 expect_close(demographic_parity_difference(np.ones(6, dtype=int), np.array([0, 1, 0, 1, 2, 2])), 0.0,
              name="all selected")
+print("✓ demographic_parity_difference: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1301)  # a generator of the test's own: inputs a student cannot predict or disturb
 for n, n_groups in [(50, 2), (200, 3), (31, 5)]:
@@ -91,6 +92,7 @@ group = np.array([0, 0, 0, 0, 1, 1, 1, 1])
 expect_close(equalized_odds_difference(y_true, y_pred, group), 0.5, name="TPR gap 0.5, FPR gap 0.5")
 # Only the FPR differs (0 vs 1/2), the TPRs are both 1: the answer is the FPR gap, 0.5.
 expect_close(equalized_odds_difference(y_true, np.array([1, 1, 0, 0, 1, 1, 1, 0]), group), 0.5, name="FPR gap only")
+print("✓ equalized_odds_difference: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1302)
 for n, n_groups in [(80, 2), (300, 3), (120, 4)]:
@@ -144,6 +146,7 @@ w, x, x0 = np.array([0.5, -1.0, 2.0]), np.array([1.0, 0.5, 0.25]), np.zeros(3)
 F = lambda v: 1 / (1 + np.exp(-(v @ w - 0.2)))  # noqa: E731
 expect_close(np.sum(integrated_gradients_logistic(w, -0.2, x, x0, 1000)), F(x) - F(x0), rtol=1e-5,
              name="sum of attributions vs F(x) - F(baseline)")
+print("✓ integrated_gradients_logistic: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1303)
 for D, steps in [(4, 7), (10, 50), (1, 3)]:
@@ -186,6 +189,7 @@ G = np.array([[[4.0, 0.0], [0.0, 0.0]], [[-1.0, -1.0], [-1.0, -1.0]]])
 alpha, cam = grad_cam(A, G)
 expect_close(alpha, [1.0, -1.0], name="alpha")
 expect_close(cam, [[1.0, 0.0], [0.0, 1.0]], name="cam")
+print("✓ grad_cam: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1304)
 for C, H, W in [(3, 4, 5), (16, 2, 2), (1, 7, 3)]:
@@ -227,6 +231,7 @@ X = np.array([[0.5, 0.5], [0.5, 0.5]])
 expect_close(fgsm_logistic(X, np.array([1, 0]), w, 0.0, 0.1), [[0.4, 0.6], [0.6, 0.4]], name="FGSM, epsilon 0.1")
 # Clipping: a pixel at 0.95 pushed up by 0.1 stops at 1.
 expect_close(fgsm_logistic(np.array([[0.95, 0.0]]), np.array([0]), w, 0.0, 0.1), [[1.0, 0.0]], name="clipped")
+print("✓ fgsm_logistic: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1305)
 for N, D, eps in [(5, 3, 0.05), (20, 10, 0.2), (1, 1, 0.5)]:
@@ -277,6 +282,7 @@ expect_close(shapley_values(np.array([0.0, 1.0, 2.0, 5.0])), [2.0, 3.0], name="t
 c = np.array([1.0, -2.0, 0.5])
 additive = np.array([sum(c[i] for i in range(3) if m >> i & 1) for m in range(8)])
 expect_close(shapley_values(additive), c, name="additive game")
+print("✓ shapley_values: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 import itertools
 import math
@@ -294,3 +300,14 @@ for d in (1, 3, 5):
     expect_close(got, expected, name=f"Shapley values, d={d}")
     expect_close(np.sum(got), values[-1] - values[0], name=f"efficiency, d={d}")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl+S), then run the cell below: it checks the saved notebook against the visible tests the
+# same way `dlcourse check` does, in a sandbox like the grader's, and prints a score out of the visible points.
+
+# %% nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from dlcourse.grading import check_this_notebook
+
+check_this_notebook()

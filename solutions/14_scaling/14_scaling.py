@@ -43,6 +43,7 @@ expect_close(got[0], [2.0, 3.0], name="equal shards")
 got = average_gradients([[np.array([4.0]), np.ones((2, 2))], [np.array([0.0]), np.zeros((2, 2))]], [3, 1])
 expect_close(got[0], [3.0], name="first parameter, shards of 3 and 1")
 expect_close(got[1], np.full((2, 2), 0.75), name="second parameter, shards of 3 and 1")
+print("✓ average_gradients: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1401)
 for p, shapes in [(4, [(3, 2), (2,)]), (1, [(5,)]), (7, [(2, 3), (3,), (1, 1)])]:
@@ -79,6 +80,7 @@ from dlcourse.grading import expect_close, expect_equal
 expect_equal(shard_indices(10, 4, 0), [0, 1, 2], name="shard 0 of 10 over 4")
 expect_equal(shard_indices(10, 4, 3), [8, 9], name="shard 3 of 10 over 4")
 expect_equal(shard_indices(8, 2, 1), [4, 5, 6, 7], name="shard 1 of 8 over 2")
+print("✓ shard_indices: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 for n, p in [(64, 4), (63, 4), (5, 8), (1, 1), (100, 7), (3, 3)]:
     base, extra = divmod(n, p)
@@ -115,6 +117,7 @@ from dlcourse.grading import expect_close, expect_equal
 expect_equal(ring_chunk(0, 0, 4, "reduce-scatter"), 0, name="worker 0, step 0, reduce-scatter")
 expect_equal(ring_chunk(0, 1, 4, "reduce-scatter"), 3, name="worker 0, step 1, reduce-scatter")
 expect_equal(ring_chunk(0, 0, 4, "all-gather"), 1, name="worker 0, step 0, all-gather")
+print("✓ ring_chunk: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 for p in (2, 3, 5, 8):
     for s in range(p - 1):
@@ -165,6 +168,7 @@ got = ring_allreduce([np.array([1.0, 2.0]), np.array([10.0, 20.0])])
 expect_equal(len(got), 2, name="number of workers' results")
 expect_close(got[0], [11.0, 22.0], name="worker 0's result")
 expect_close(got[1], [11.0, 22.0], name="worker 1's result")
+print("✓ ring_allreduce: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.distributed import ring_allreduce as reference_ring
 
@@ -200,6 +204,7 @@ from dlcourse.grading import expect_close, expect_equal
 # One worker sends nothing; 4 workers, 400 MB at 1 GB/s, no latency: 6 messages of 100 MB, 0.6 s.
 expect_close(ring_allreduce_time(1e6, 1, 1e-5, 1e9), 0.0, name="one worker")
 expect_close(ring_allreduce_time(400e6, 4, 0.0, 1e9), 0.6, name="4 workers, 400 MB, 1 GB/s")
+print("✓ ring_allreduce_time: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1405)
 for _ in range(10):
@@ -236,6 +241,7 @@ expect_close(ks_statistic(np.array([1.0, 2.0]), np.array([3.0, 4.0])), 1.0, name
 expect_close(ks_statistic(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0])), 0.0, name="identical samples")
 # F_a jumps to 1/2 at 0 and to 1 at 2; F_b to 1 at 1: the largest gap is 1/2 (just after 1).
 expect_close(ks_statistic(np.array([0.0, 2.0]), np.array([1.0])), 0.5, name="[0, 2] against [1]")
+print("✓ ks_statistic: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from scipy.stats import ks_2samp
 
@@ -245,3 +251,14 @@ for _ in range(12):
     b = rng.normal(1.0, 2.0, size=int(rng.integers(1, 50))).round(1)
     expect_close(ks_statistic(a, b), ks_2samp(a, b).statistic, name=f"KS of samples of sizes {len(a)}, {len(b)}")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl+S), then run the cell below: it checks the saved notebook against the visible tests the
+# same way `dlcourse check` does, in a sandbox like the grader's, and prints a score out of the visible points.
+
+# %% nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from dlcourse.grading import check_this_notebook
+
+check_this_notebook()
