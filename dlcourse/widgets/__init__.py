@@ -3,3 +3,4 @@
 from dlcourse.widgets.activations import activation_explorer
 from dlcourse.widgets.convolution import convolution_explorer
 from dlcourse.widgets.learning_rate import learning_rate_explorer
+from dlcourse.widgets.transfer import transfer_explorer
