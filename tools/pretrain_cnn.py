@@ -61,7 +61,7 @@ def save_npz(state: dict[str, np.ndarray], path: Path) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for key, value in state.items():
             buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.ascontiguousarray(value), allow_pickle=False)
+            np.lib.format.write_array(buffer, np.array(value, order="C"), allow_pickle=False)  # keeps 0-d arrays 0-d
             info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, buffer.getvalue())

@@ -32,7 +32,7 @@ from dlcourse.data.images import load_digit_images
 from dlcourse.validate import FLOAT_DTYPES, check_choice, check_positive_int
 
 WEIGHTS_PATH = Path(__file__).resolve().parent.parent / "data" / "files" / "digit_cnn_source.npz"
-WEIGHTS_SHA256 = "280f3f1c06cbf3fcc24f6d96ff028f505e33aaa0923f37976ec4c5581d274b3f"  # printed by tools/pretrain_cnn.py
+WEIGHTS_SHA256 = "e95077c119b1649ef2f85f23eecfcee545837eb93e9e65a78e84962dd9c6aabe"  # printed by tools/pretrain_cnn.py
 NUM_BLOCKS = 4  # three backbone blocks and the head
 SPLIT_SEED = 12  # fixes which digits are training and which are test examples, for everyone
 TEST_FRACTION = 0.3

@@ -77,3 +77,12 @@ def test_tasks_are_fixed_disjoint_splits():
     shuffled = change_domain(X_train, "shuffled")
     np.testing.assert_array_equal(np.sort(shuffled.reshape(len(X_train), -1), 1),
                                   np.sort(X_train.reshape(len(X_train), -1), 1))
+
+
+def test_stored_arrays_have_torchs_shapes_and_dtypes():
+    stored = dict(np.load(WEIGHTS_PATH))
+    expected = build_torch().state_dict()
+    assert list(stored) == list(expected)
+    for key, value in expected.items():
+        assert stored[key].shape == tuple(value.shape), key
+        assert stored[key].dtype == (np.int64 if key.endswith("num_batches_tracked") else np.float32), key
