@@ -20,6 +20,7 @@
 
 # %%
 import copy
+import inspect
 import time
 from pathlib import Path
 
@@ -138,7 +139,10 @@ show_images(np.concatenate([targets[n]["pool"][0][:6] for n in targets])[:, 0], 
 def ridge_probe(F_train, y_train, F_val, y_val, lam=1.0, num_classes=5):
     """Validation accuracy of a least-squares linear classifier on features (N, D)."""
     mean, std = F_train.mean(axis=0), F_train.std(axis=0) + 1e-6  # standardise with training statistics only
-    with_bias = lambda F: np.hstack([(F - mean) / std, np.ones((len(F), 1))])  # noqa: E731
+
+    def with_bias(F):
+        return np.hstack([(F - mean) / std, np.ones((len(F), 1))])  # (N, D) -> (N, D+1)
+
     A, Y = with_bias(F_train), np.eye(num_classes)[y_train]  # (N, D+1), (N, K)
     W = np.linalg.solve(A.T @ A + lam * np.eye(A.shape[1]), A.T @ Y)  # (D+1, K)
     return float(np.mean((with_bias(F_val) @ W).argmax(axis=1) == y_val))
@@ -171,7 +175,7 @@ layer_names = ["pixels", "block 0 (conv)", "block 1 (conv)", "block 2 (dense)"]
 probe = {}
 for label, net in [("pretrained", model), ("random weights", random_net)]:
     train_feats, val_feats = layer_features(net, X_pool[probe_idx]), layer_features(net, X_val)
-    probe[label] = [ridge_probe(F, y_pool[probe_idx], G, y_val) for F, G in zip(train_feats, val_feats)]
+    probe[label] = [ridge_probe(F, y_pool[probe_idx], G, y_val) for F, G in zip(train_feats, val_feats, strict=True)]
 for i, layer in enumerate(layer_names):
     print(f"{layer:16s} D = {layer_features(model, X_val[:1])[i].shape[1]:4d}: probe accuracy pretrained "
           f"{probe['pretrained'][i]:.3f}, random weights {probe['random weights'][i]:.3f}")
@@ -213,8 +217,6 @@ plt.show()
 # `frozen_names(model, k)` freezes the first $k$ blocks; here is its whole code.
 
 # %%
-import inspect
-
 print(inspect.getsource(frozen_names))
 
 # %% [markdown]
@@ -337,7 +339,8 @@ NUM_STEPS = 100
 BATCH_SIZE = 64
 
 
-def train_torch(num_frozen, X, y, *, pretrained=True, seed=0, num_steps=NUM_STEPS):
+def train_torch(num_frozen, X, y, *, pretrained=True, seed=0, num_steps=NUM_STEPS,
+                backbone_lr_factor=BACKBONE_LR_FACTOR):
     """Train a new head (and blocks num_frozen..2) on (X, y); returns the whole network in eval mode."""
     torch.manual_seed(seed)
     net = load_pretrained("torch") if pretrained else build_torch(5)
@@ -346,7 +349,7 @@ def train_torch(num_frozen, X, y, *, pretrained=True, seed=0, num_steps=NUM_STEP
     rest = [p for p in net[:3].parameters() if p.requires_grad]
     groups = [{"params": net[3].parameters()}]
     if rest:
-        groups.append({"params": rest, "lr": LR * BACKBONE_LR_FACTOR if pretrained else LR})
+        groups.append({"params": rest, "lr": LR * backbone_lr_factor if pretrained else LR})
     optimizer = torch.optim.Adam(groups, lr=LR)
     net = net.to(device)
     frozen_part, trained_part = net[:num_frozen].eval(), net[num_frozen:].train()
@@ -369,8 +372,9 @@ def accuracy_torch(net, X, y):
 # %% [markdown]
 # The three methods are three settings of `train_torch`. For each target and each $n$ we draw the labelled examples,
 # train, and measure validation accuracy. A single draw of 1 example per class is a lottery, so each point averages
-# `NUM_DRAWS` draws (more on a GPU); even so, expect a point or two of noise between neighbouring counts. Training from scratch keeps all blocks in training mode, so its batch norm
-# learns the target's statistics from its own batches.
+# `NUM_DRAWS` draws (more on a GPU); even so, expect a point or two of noise between neighbouring counts. Training
+# from scratch keeps all blocks in training mode, so its batch norm learns the target's statistics from its own
+# batches.
 
 # %%
 METHODS = {"scratch": {"num_frozen": 0, "pretrained": False},
@@ -409,7 +413,7 @@ for target in ("faded", "inverted"):
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-for ax, target in zip(axes, ("faded", "inverted")):
+for ax, target in zip(axes, ("faded", "inverted"), strict=True):
     for method in METHODS:
         ax.plot(COUNTS[:-1] + [all_count], curves[(target, method)], "o-", label=method)
     ax.set_xscale("log")
@@ -426,10 +430,13 @@ def gains(target, method):
 
 for target in ("faded", "inverted"):
     for method in ("feature extraction", "fine-tuning"):
-        print(f"{target:9s} {method:19s} minus scratch, per count: " + " ".join(f"{g:+.3f}" for g in gains(target, method)))
+        differences = " ".join(f"{g:+.3f}" for g in gains(target, method))
+        print(f"{target:9s} {method:19s} minus scratch, per count: {differences}")
 print(f"faded: the best transfer method beats scratch at 1 example per class by "
       f"{max(gains('faded', m)[0] for m in ('feature extraction', 'fine-tuning')):+.3f}")
-print(f"inverted: transfer is worse than scratch at {sum(max(gains('inverted', m)[i] for m in ('feature extraction', 'fine-tuning')) < 0 for i in range(len(COUNTS)))} of {len(COUNTS)} counts")
+best_transfer = np.maximum(gains("inverted", "feature extraction"), gains("inverted", "fine-tuning"))
+print(f"inverted: even the better transfer method is worse than scratch at {np.sum(best_transfer < 0)} of "
+      f"{len(COUNTS)} counts")
 
 # %% [markdown]
 # **Where transfer pays off.** On the faded digits, the differences printed above show the pretrained network well
@@ -438,13 +445,13 @@ print(f"inverted: transfer is worse than scratch at {sum(max(gains('inverted', m
 # labels.
 #
 # **Where it hurts (negative transfer).** On the inverted digits, feature extraction is *worse* than training from
-# scratch at every count: its printed differences are all negative. The task is the *same* (the digits 0-4), but
-# the pretrained filters were tuned to bright strokes on a dark background, and here the background is bright: the
-# first block's detectors fire on the page instead of the pen, and the frozen batch-norm statistics, measured on
-# the source, no longer match. Fine-tuning can change the features, and its printed differences stay close to zero:
-# the pretrained start bought nothing here. Transfer is a bet that source and target are alike *as the network sees
-# them*, not as we describe them: "the same digits" was not enough. When the bet fails, only a comparison with
-# training from scratch, as here, shows it.
+# scratch at every count: its printed differences are all negative. The task is the *same* (the digits 0-4), but the
+# pretrained filters were tuned to bright strokes on a dark background, and here the background is bright: the first
+# block's detectors fire on the page instead of the pen, and the frozen batch-norm statistics, measured on the source,
+# no longer match. Fine-tuning can change the features: it is behind scratch with the fewest labels and about level
+# with it from there on, so the pretrained start bought nothing here. Transfer is a bet that source and target are
+# alike *as the network sees them*, not as we describe them: "the same digits" was not enough. When the bet fails,
+# only a comparison with training from scratch, as here, shows it.
 #
 # The explorer below shows the whole grid for the faded digits: accuracy for every number of frozen blocks (0 =
 # fine-tuning everything, 3 = feature extraction) against the number of labels. It trains the missing settings
@@ -503,11 +510,11 @@ for target in ("faded", "inverted"):
           f"{len(X_unlabelled)} unlabelled target images {after:.3f} (gain {after - before:+.3f})")
 
 # %% [markdown]
-# The printed gains: with zero labels, re-estimating two statistics per channel gives back, on the faded digits,
-# what the domain change took away (compare with the source accuracy in section 1). On the inverted digits the change is not a per-channel affine map in the
-# first place ($b = -1$ flips the sign of every response, and the ReLU after batch norm then keeps the opposite
-# half), so the printed gain there is what a statistic can do against a change of *features*. This recipe is
-# often called AdaBN; it costs one pass over unlabelled data.
+# The printed gains: with zero labels, re-estimating two statistics per channel gives back, on the faded digits, what
+# the domain change took away (compare with the source accuracy in section 1). On the inverted digits the change is
+# not a per-channel affine map in the first place ($b = -1$ flips the sign of every response, and the ReLU after batch
+# norm then keeps the opposite half), so the printed gain there is what a statistic can do against a change of
+# *features*. This recipe is often called AdaBN; it costs one pass over unlabelled data.
 #
 # ## 7. What fine-tuning forgets
 #
@@ -519,15 +526,14 @@ for target in ("faded", "inverted"):
 X_new, y_new = targets["new digits"]["pool"]
 source_head = copy.deepcopy(load_pretrained("torch")[3])
 forgetting = {}
-for recipe, settings in [("same lr", {"num_frozen": 0}), ("lr / 10", {"num_frozen": 0}),
+for recipe, settings in [("same lr", {"num_frozen": 0, "backbone_lr_factor": 1.0}),
+                         ("lr / 10", {"num_frozen": 0, "backbone_lr_factor": 0.1}),
                          ("frozen blocks 0-2", {"num_frozen": 3})]:
-    BACKBONE_LR_FACTOR = 1.0 if recipe == "same lr" else 0.1
     tuned = train_torch(X=X_new, y=y_new, num_steps=3 * NUM_STEPS, **settings)
     new_task = accuracy_torch(tuned, *targets["new digits"]["val"])
     tuned[3] = source_head.to(device)  # the old head on the fine-tuned blocks
     forgetting[recipe] = accuracy_torch(tuned, Xs_val, ys_val)
     print(f"{recipe:18s}: new digits {new_task:.3f}; back on the source digits 0-4: {forgetting[recipe]:.3f}")
-BACKBONE_LR_FACTOR = 0.1
 print(f"before fine-tuning the source accuracy was {accuracy_numpy(model, Xs_val, ys_val):.3f}")
 
 # %% [markdown]
@@ -590,17 +596,17 @@ if resnet is not None:
 # %% [markdown]
 # With the weights present, training is the loop of `train_torch`, with `resnet.fc` as the new head and
 # `resnet.layer4` perhaps unfrozen in its own parameter group. Two things differ from our small network: ImageNet
-# features are far more generic than what 630 digits can teach (they were learned from a million photos), and the
-# network is 200 times larger, which is where the next section comes in.
+# features are far more generic than what about 630 digits can teach (they were learned from a million photos), and
+# the network has 11.7 million parameters against our thirteen thousand, which is where the next section comes in.
 #
 # ## 9. What changes on a GPU
 #
-# Nothing in the code: `train_torch` moves the network and data to `dlcourse.torch.device()`. What changes is what
-# is affordable. On a GPU this chapter averages `NUM_DRAWS = 4` draws per point instead of 1 (the curves get much
-# less noisy at 1 and 3 examples per class), and a ResNet-18 on 64×64 inputs trains at thousands of images per
-# second instead of tens. Two habits matter there: with a frozen backbone, compute its features once (as
-# `train_torch` does) instead of at every step; and keep batch norm of frozen blocks in evaluation mode, or their
-# running statistics drift even though no weight is trained.
+# Nothing in the code: `train_torch` moves the network and data to `dlcourse.torch.device()`. What changes is what is
+# affordable. On a GPU this chapter averages more draws of the labelled examples per point (`NUM_DRAWS`, printed
+# below), so that the curves at 1 and 3 examples per class are less noisy; and a ResNet's dozens of large convolutions
+# per step, slow on a CPU, are what a GPU runs in parallel. Two habits matter there: with a frozen backbone, compute
+# its features once (as `train_torch` does) instead of at every step; and keep batch norm of frozen blocks in
+# evaluation mode, or their running statistics drift even though no weight is trained.
 
 # %%
 print(f"device: {device}; draws per point: {NUM_DRAWS}; steps per run: {NUM_STEPS}")
@@ -623,6 +629,11 @@ for target in ("faded", "inverted"):
 print(f"source digits 0-4, test accuracy of the pretrained network: {accuracy_numpy(model, Xs_test, ys_test):.3f}")
 
 # %% [markdown]
+# These are single runs on one draw of 15 labelled images, so read them with the validation curves of section 5,
+# which average several draws: on 270 test images one image is worth 0.4 points, and which 15 images were drawn moves
+# the result by several points.
+
+# %% [markdown]
 # ## Self-check
 #
 # 1. A linear probe on a layer's features scores higher for the pretrained network than for the same network with
@@ -643,14 +654,12 @@ print(f"source digits 0-4, test accuracy of the pretrained network: {accuracy_nu
 # Each cell below runs in a few seconds after the cells above.
 
 # %% tags=["what-to-try"]
-# Fine-tuning with the backbone at the head's full learning rate, 3 labels per class on the faded digits:
+# Fine-tuning with the backbone at 1/100, 1/10 and all of the head's learning rate, 3 labels per class, faded:
 (X_pool, y_pool), (X_val, y_val) = targets["faded"]["pool"], targets["faded"]["val"]
 idx = draw_labelled(y_pool, 3, np.random.default_rng(7))
 for factor in (0.01, 0.1, 1.0):
-    BACKBONE_LR_FACTOR = factor
-    print(f"backbone lr = {factor} x head lr: validation accuracy "
-          f"{accuracy_torch(train_torch(0, X_pool[idx], y_pool[idx]), X_val, y_val):.3f}")
-BACKBONE_LR_FACTOR = 0.1
+    tuned = train_torch(0, X_pool[idx], y_pool[idx], backbone_lr_factor=factor)
+    print(f"backbone lr = {factor} x head lr: validation accuracy {accuracy_torch(tuned, X_val, y_val):.3f}")
 
 # %% tags=["what-to-try"]
 # Fine-tune on the inverted digits for three times as many steps: does fine-tuning catch up with scratch?
@@ -668,7 +677,7 @@ X_val, y_val = targets["new digits"]["val"]
 idx = draw_labelled(y_pool, 50, np.random.default_rng(9))
 for label, net in [("pretrained", model), ("random weights", random_net)]:
     F, G = layer_features(net, X_pool[idx]), layer_features(net, X_val)
-    print(label, [round(ridge_probe(f, y_pool[idx], g, y_val), 3) for f, g in zip(F, G)])
+    print(label, [round(ridge_probe(f, y_pool[idx], g, y_val), 3) for f, g in zip(F, G, strict=True)])
 
 # %% [markdown]
 # - Re-estimate batch norm on the faded digits, *then* train only the head on 3 labels per class: how much of the gap

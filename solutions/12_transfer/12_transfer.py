@@ -170,14 +170,14 @@ for trial in range(4):
                "weight_decay": float(rng.uniform(0, 0.5))}]
     if trial == 3:
         groups[1]["params"] = groups[1]["params"][1:]  # one parameter in no group
-    tensors = [torch.tensor(p, requires_grad=t) for p, t in zip(params, trainable)]
-    for t, g in zip(tensors, grads):
+    tensors = [torch.tensor(p, requires_grad=t) for p, t in zip(params, trainable, strict=True)]
+    for t, g in zip(tensors, grads, strict=True):
         if t.requires_grad:
             t.grad = torch.tensor(g)
     torch.optim.SGD([{**g, "params": [tensors[i] for i in g["params"]]} for g in groups], lr=1.0).step()
     got = param_group_sgd_step([p.copy() for p in params], grads, trainable, groups)
     expect_true(len(got) == len(params), f"param_group_sgd_step: expected {len(params)} arrays, got {len(got)}")
-    for i, (g, t) in enumerate(zip(got, tensors)):
+    for i, (g, t) in enumerate(zip(got, tensors, strict=True)):
         expect_close(g, t.detach().numpy(), name=f"trial {trial}: parameter {i} (trainable {trainable[i]})", rtol=1e-9)
 ### END HIDDEN TESTS
 
@@ -271,6 +271,6 @@ for N, D, K, lam in [(30, 4, 3, 0.5), (12, 6, 5, 2.0), (50, 2, 2, 1e-3)]:
     Y = np.eye(K)[y]
     expected = np.linalg.lstsq(np.vstack([A, np.sqrt(lam) * np.eye(D + 1)]), np.vstack([Y, np.zeros((D + 1, K))]),
                                rcond=None)[0]  # the same minimiser, computed as an augmented least-squares problem
-    expect_close(least_squares_probe(F.copy(), y.copy(), K, lam), expected, name=f"probe N={N}, D={D}, K={K}, lam={lam}",
-                 rtol=1e-6, atol=1e-9)
+    expect_close(least_squares_probe(F.copy(), y.copy(), K, lam), expected,
+                 name=f"probe N={N}, D={D}, K={K}, lam={lam}", rtol=1e-6, atol=1e-9)
 ### END HIDDEN TESTS
