@@ -36,7 +36,7 @@ from dlcourse.models import (
     WEIGHTS_PATH,
     build_numpy,
     build_torch,
-    frozen_names,
+    freeze_blocks,
     load_pretrained,
     source_task,
     target_task,
@@ -56,8 +56,8 @@ big = device.type == "cuda"  # more runs per point of the learning curves on a G
 #
 # Real transfer learning starts from a network someone trained on a big dataset (ImageNet's 1.3 million photos, for
 # the ResNets of section 8). This course downloads nothing, so it trains its own: a small CNN with batch norm
-# (chapter 07) on the scikit-learn digits **0-4**, our *source task*. The script `tools/pretrain_cnn.py` trained it
-# (seeded, rerun it to get the same file, byte for byte) and its weights ship with the package.
+# (chapters 06 and 07) on the scikit-learn digits **0-4**, our *source task*. The script `tools/pretrain_cnn.py`
+# trained it (seeded: rerun it to get the same file, byte for byte) and its weights ship with the package.
 # `load_pretrained` returns it as a `dlcourse.nn` model, or as its PyTorch twin with the same parameter names.
 #
 # The network has four *blocks*, numbered like the children of a `Sequential`: two convolution blocks, a
@@ -131,7 +131,7 @@ show_images(np.concatenate([targets[n]["pool"][0][:6] for n in targets])[:, 0], 
 # chapter 06's weight decay):
 # $$L(W) = \lVert F W - Y \rVert^2 + \lambda \lVert W \rVert^2 .$$
 # $L$ is a quadratic in $W$; its gradient is $2F^\top(FW - Y) + 2\lambda W$ (the gradient of $\lVert A W - B
-# \rVert^2$ is $2A^\top(AW - B)$, as for linear regression in chapter 01). Setting it to zero gives
+# \rVert^2$ is $2A^\top(AW - B)$, as for the least-squares surface of chapter 05). Setting it to zero gives
 # $$(F^\top F + \lambda I)\, W = F^\top Y ,$$
 # a linear system that `np.linalg.solve` solves. The probe predicts the class with the largest score $f^\top W$.
 
@@ -214,10 +214,10 @@ plt.show()
 #   group for the new head at learning rate $\eta$ and one for the pretrained blocks at a smaller $\eta / 10$, so
 #   that the head learns quickly while the features, already good, move slowly.
 #
-# `frozen_names(model, k)` freezes the first $k$ blocks; here is its whole code.
+# `freeze_blocks(model, k)` freezes the first $k$ blocks; here is its whole code.
 
 # %%
-print(inspect.getsource(frozen_names))
+print(inspect.getsource(freeze_blocks))
 
 # %% [markdown]
 # A fine-tuning run in NumPy on the **faded** digits, with 3 labelled examples per class: load the pretrained
@@ -254,11 +254,15 @@ X_val, y_val = targets["faded"]["val"]
 labelled = draw_labelled(y_pool, 3, rng)
 batches = [labelled] * 60  # 15 examples: every step uses all of them
 
+def fine_tuning_groups(net):
+    """Two parameter groups: the head at the default lr, the pretrained blocks 0-2 at a smaller one."""
+    backbone = [p for block in list(net)[:3] for p in block.parameters()]
+    return [{"params": list(net[3].parameters())}, {"params": backbone, "lr": LR * BACKBONE_LR_FACTOR}]
+
+
 net = new_head_model()
-backbone_params = [p for block in list(net)[:3] for p in block.parameters()]
-optimizer = optim.Adam([{"params": list(net[3].parameters())},
-                        {"params": backbone_params, "lr": LR * BACKBONE_LR_FACTOR}], lr=LR)
-print([(len(g["params"]), g["lr"]) for g in optimizer.param_groups])
+optimizer = optim.Adam(fine_tuning_groups(net), lr=LR)
+print("(parameters, lr) per group:", [(len(g["params"]), g["lr"]) for g in optimizer.param_groups])
 losses = train_numpy(net, optimizer, X_pool, y_pool, batches)
 net.eval()
 print(f"fine-tuned on {len(labelled)} labelled images: loss {losses[0]:.3f} -> {losses[-1]:.3f}, "
@@ -270,7 +274,7 @@ print(f"fine-tuned on {len(labelled)} labelled images: loss {losses[0]:.3f} -> {
 
 # %%
 net = new_head_model()
-print("frozen:", frozen_names(net, 3))
+print("frozen:", freeze_blocks(net, 3))
 before = {k: v.copy() for k, v in net.state_dict().items() if not k.startswith("3.")}
 optimizer = optim.Adam([p for p in net.parameters() if p.requires_grad], lr=LR)
 for block in list(net)[:3]:
@@ -304,10 +308,8 @@ def torch_twin(np_net):
 
 ours = new_head_model(np.float64)
 theirs = torch_twin(ours)
-groups = lambda net, params: [{"params": params(net[3])},  # noqa: E731
-                              {"params": [p for b in list(net)[:3] for p in params(b)], "lr": LR * BACKBONE_LR_FACTOR}]
-our_opt = optim.Adam(groups(ours, lambda m: list(m.parameters())), lr=LR)
-their_opt = torch.optim.Adam(groups(theirs, lambda m: list(m.parameters())), lr=LR)
+our_opt = optim.Adam(fine_tuning_groups(ours), lr=LR)
+their_opt = torch.optim.Adam(fine_tuning_groups(theirs), lr=LR)  # the same function builds torch's groups
 train_numpy(ours, our_opt, X_pool.astype(np.float64), y_pool, batches[:20])
 theirs.train()
 X_t, y_t = torch.from_numpy(X_pool.astype(np.float64)), torch.from_numpy(y_pool)
@@ -345,7 +347,7 @@ def train_torch(num_frozen, X, y, *, pretrained=True, seed=0, num_steps=NUM_STEP
     torch.manual_seed(seed)
     net = load_pretrained("torch") if pretrained else build_torch(5)
     net[3] = torch.nn.Linear(64, 5)  # the new head
-    frozen_names(net, num_frozen)
+    freeze_blocks(net, num_frozen)
     rest = [p for p in net[:3].parameters() if p.requires_grad]
     groups = [{"params": net[3].parameters()}]
     if rest:
@@ -471,7 +473,7 @@ transfer_explorer(np.array(COUNTS[:-1] + [all_count]), np.array(frozen_grid), gr
 # Suppose the faded scans come with **no labels at all**. The pretrained network, with its *source* head (the
 # classes are the same digits 0-4), can still be used; how well does it do?
 #
-# Batch norm (chapter 07) normalises each channel with the running mean $\mu$ and variance $\sigma^2$ it measured
+# Batch norm (chapter 06) normalises each channel with the running mean $\mu$ and variance $\sigma^2$ it measured
 # on the *source* images. Fading changes the input to $x' = a + b\,x$ with $a = 0.35$, $b = 0.4$. The first
 # convolution is linear, so on the faded image each channel's output becomes
 # $z' = b\,z + a \sum w$, away from the borders where zero padding breaks the sum: an affine change of each channel,

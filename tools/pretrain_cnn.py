@@ -1,6 +1,6 @@
 """Pretrain the course's small CNN on the source task (digits 0-4) and write its weights into the package.
 
-    python tools/pretrain_cnn.py            # trains (about a minute on one CPU core), prints the accuracies,
+    python tools/pretrain_cnn.py            # trains (seconds on one CPU core), prints the accuracies,
                                             # writes dlcourse/data/files/digit_cnn_source.npz and its SHA-256
 
 Seeded and single-threaded, so a rerun on a CPU writes the same bytes (the archive's timestamps are fixed too);

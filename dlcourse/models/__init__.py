@@ -8,7 +8,7 @@ from dlcourse.models.digit_cnn import (
     build_torch,
     change_domain,
     file_sha256,
-    frozen_names,
+    freeze_blocks,
     load_pretrained,
     load_weights,
     source_task,

@@ -1,7 +1,7 @@
 """A small CNN pretrained by the course on a *source* task, for the transfer-learning chapter (chapter 12).
 
 Nothing is downloaded: ``tools/pretrain_cnn.py`` trains the network on the scikit-learn digits 0-4 (seeded, a
-minute on a laptop CPU) and writes its weights, float32, into ``dlcourse/data/files/digit_cnn_source.npz``, which
+few seconds of CPU time) and writes its weights, float32, into ``dlcourse/data/files/digit_cnn_source.npz``, which
 ships with the package. ``load_pretrained`` rebuilds the network with those weights, in NumPy (``dlcourse.nn``) or as
 its PyTorch twin; both have the same parameter names, so weights copy either way.
 
@@ -196,7 +196,7 @@ def target_task(domain: str = "clean", *, new_digits: bool = True, dtype: DTypeL
     return change_domain(X_train, domain), y_train, change_domain(X_test, domain), y_test
 
 
-def frozen_names(model: nn.Module, num_frozen_blocks: int) -> list[str]:
+def freeze_blocks(model: nn.Module, num_frozen_blocks: int) -> list[str]:
     """Freeze the first ``num_frozen_blocks`` blocks of the network (requires_grad False), unfreeze the others.
 
     Args:
@@ -206,7 +206,7 @@ def frozen_names(model: nn.Module, num_frozen_blocks: int) -> list[str]:
         The names of the frozen parameters.
     """
     if not 0 <= num_frozen_blocks <= NUM_BLOCKS:
-        raise ValueError(f"frozen_names: expected num_frozen_blocks in 0..{NUM_BLOCKS}, got {num_frozen_blocks}")
+        raise ValueError(f"freeze_blocks: expected num_frozen_blocks in 0..{NUM_BLOCKS}, got {num_frozen_blocks}")
     frozen = []
     for name, param in model.named_parameters():
         block = int(name.split(".")[0])

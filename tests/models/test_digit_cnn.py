@@ -12,7 +12,7 @@ from dlcourse.models import (
     build_torch,
     change_domain,
     file_sha256,
-    frozen_names,
+    freeze_blocks,
     load_pretrained,
     source_task,
     target_task,
@@ -52,15 +52,15 @@ def test_names_match_between_numpy_and_torch():
 
 
 @pytest.mark.parametrize("framework", ["numpy", "torch"])
-def test_frozen_names_freezes_the_first_blocks(framework):
+def test_freeze_blocks_freezes_the_first_blocks(framework):
     model = load_pretrained(framework)
-    frozen = frozen_names(model, 2)
+    frozen = freeze_blocks(model, 2)
     assert frozen == ["0.0.weight", "0.0.bias", "0.1.weight", "0.1.bias", "1.0.weight", "1.0.bias", "1.1.weight",
                       "1.1.bias"]
     assert [p.requires_grad for _, p in model.named_parameters()] == [False] * 8 + [True] * 4
-    assert frozen_names(model, 0) == []
+    assert freeze_blocks(model, 0) == []
     with pytest.raises(ValueError, match="0..4"):
-        frozen_names(model, 5)
+        freeze_blocks(model, 5)
 
 
 def test_tasks_are_fixed_disjoint_splits():
