@@ -41,7 +41,6 @@ from dlcourse.models import (
     source_task,
     target_task,
 )
-from dlcourse.plots.images import show_images
 from dlcourse.widgets import transfer_explorer
 
 rng = np.random.default_rng(0)
@@ -115,7 +114,16 @@ for name, domain, new_digits in [("new digits", "clean", True), ("faded", "faded
     targets[name] = {"pool": (X_pool, y_pool), "val": (X_val, y_val), "test": (X_test, y_test)}
     print(f"{name:10s}: {len(y_pool)} training images to draw labels from, {len(y_val)} validation, "
           f"{len(y_test)} test")
-show_images(np.concatenate([targets[n]["pool"][0][:6] for n in targets])[:, 0], ncols=6)
+fig, axes = plt.subplots(len(targets), 5, figsize=(6, 3.9))
+for row, name in zip(axes, targets, strict=True):
+    X_pool, y_pool = targets[name]["pool"]
+    for label, ax in enumerate(row):
+        ax.imshow(X_pool[np.flatnonzero(y_pool == label)[0], 0], cmap="gray", vmin=0, vmax=1)  # 0 black, 1 white
+        ax.set_xticks([])
+        ax.set_yticks([])
+    row[0].set_ylabel(name, fontsize=9)
+fig.suptitle("one image of each label (0-4) in the three targets, on the same grey scale", fontsize=10)
+plt.show()
 
 # %% [markdown]
 # ## 2. What each layer learned: a linear probe
@@ -465,7 +473,7 @@ grid = np.array([curves[("faded", "fine-tuning")]]
                 + [learning_curve("faded", {"num_frozen": k, "pretrained": True}) for k in (1, 2)]
                 + [curves[("faded", "feature extraction")]])
 transfer_explorer(np.array(COUNTS[:-1] + [all_count]), np.array(frozen_grid), grid,
-                  np.array(curves[("faded", "scratch")]), title="faded digits 0-4")
+                  np.array(curves[("faded", "scratch")]), title="faded digits 0-4", ylabel="validation accuracy")
 
 # %% [markdown]
 # ## 6. Adapting without labels: re-estimating batch norm

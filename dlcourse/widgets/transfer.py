@@ -29,10 +29,11 @@ class TransferExplorer(Explorer):
             trained on counts[j] examples per class.
         scratch: (n_counts,) test accuracy of the same network trained from a random start.
         title: what the grid is about (shown above the panels).
+        ylabel: what the accuracy was measured on, e.g. "validation accuracy".
     """
 
     def __init__(self, counts: np.ndarray, frozen: np.ndarray, accuracy: np.ndarray, scratch: np.ndarray,
-                 title: str = "target task"):
+                 title: str = "target task", ylabel: str = "accuracy"):
         self.counts = np.asarray(counts, dtype=np.int64)
         self.frozen = np.asarray(frozen, dtype=np.int64)
         self.accuracy = np.asarray(accuracy, dtype=np.float64)
@@ -44,7 +45,7 @@ class TransferExplorer(Explorer):
             raise ValueError(f"TransferExplorer: expected accuracy of shape {(len(self.frozen), len(self.counts))} "
                              f"and scratch of shape {self.counts.shape}, got {self.accuracy.shape} and "
                              f"{self.scratch.shape}")
-        self.title = title
+        self.title, self.ylabel = title, ylabel
         slider = {"continuous_update": True, "style": {"description_width": "initial"}, "layout": Layout(width="500px")}
         self.controls = {
             "examples": widgets.SelectionSlider(options=[int(c) for c in self.counts], value=int(self.counts[0]),
@@ -62,7 +63,7 @@ class TransferExplorer(Explorer):
         self.marker = self.ax_curve.axvline(self.counts[0], color="black", linewidth=0.8)
         self.ax_curve.set_xscale("log")
         self.ax_curve.set_xlabel("labelled examples per class")
-        self.ax_curve.set_ylabel("test accuracy")
+        self.ax_curve.set_ylabel(self.ylabel)
         self.ax_curve.legend(loc="lower right")
         (self.bars,) = self.ax_frozen.plot(self.frozen, self.accuracy[:, 0], "o-")
         self.scratch_line = self.ax_frozen.axhline(self.scratch[0], color="grey", linestyle="--", label="from scratch")

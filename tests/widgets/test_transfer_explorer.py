@@ -18,7 +18,7 @@ SCRATCH = np.array([0.40, 0.60, 0.85, 0.99])
 
 @pytest.fixture
 def explorer():
-    return transfer_explorer(COUNTS, FROZEN, ACCURACY, SCRATCH, title="test grid")
+    return transfer_explorer(COUNTS, FROZEN, ACCURACY, SCRATCH, title="test grid", ylabel="validation accuracy")
 
 
 def test_left_panel_plots_the_row_of_the_chosen_frozen_blocks(explorer):
@@ -49,6 +49,12 @@ def test_summary_states_the_gain_over_scratch(explorer):
     explorer.controls["examples"].value = 100
     explorer.controls["frozen"].value = 3
     assert explorer.summary.endswith("(-0.090)")
+
+
+def test_axes_say_what_was_measured(explorer):
+    assert explorer.ax_curve.get_ylabel() == "validation accuracy"
+    assert explorer.ax_curve.get_xscale() == "log"
+    assert explorer.ax_curve.get_title().startswith("test grid")
 
 
 def test_mismatched_grid_is_an_error():
