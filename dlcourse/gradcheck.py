@@ -97,7 +97,8 @@ def check_module(module: Module, x: np.ndarray, *, rng: np.random.Generator, eps
         rng: draws the random dout.
         eps: the central-difference step.
     Returns:
-        ``{"input": err, "weight": err, ...}``: the norm-wise relative error of each gradient.
+        ``{"input": err, "weight": err, ...}``: the norm-wise relative error of each gradient (frozen parameters,
+        ``requires_grad=False``, are left out).
     """
     x = np.array(x, dtype=np.float64)
     out = module(x)
@@ -112,5 +113,6 @@ def check_module(module: Module, x: np.ndarray, *, rng: np.random.Generator, eps
         raise ValueError(f"check_module: {type(module).__name__}.backward returned None instead of the input gradient")
     errors = {"input": relative_error(dx, numerical_gradient(objective, x, eps=eps))}
     for name, param in module.named_parameters():
-        errors[name] = relative_error(param.grad, numerical_gradient(objective, param.data, eps=eps))
+        if param.requires_grad:  # a frozen parameter gets no gradient by design: nothing to check
+            errors[name] = relative_error(param.grad, numerical_gradient(objective, param.data, eps=eps))
     return errors

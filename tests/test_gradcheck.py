@@ -82,3 +82,13 @@ def test_check_module_catches_a_wrong_backward(rng):
 def test_float32_is_refused():
     with pytest.raises(TypeError, match="expected a float64 array .* got float32"):
         numerical_gradient(lambda: 0.0, np.zeros(2, np.float32))
+
+
+def test_check_module_leaves_frozen_parameters_out():
+
+
+    layer = nn.Linear(3, 2, rng=np.random.default_rng(0), dtype=np.float64)
+    layer.bias.requires_grad_(False)
+    errors = check_module(layer, np.random.default_rng(1).normal(size=(4, 3)), rng=np.random.default_rng(2))
+    assert set(errors) == {"input", "weight"}
+    assert max(errors.values()) < 1e-7

@@ -19,17 +19,24 @@ from dlcourse.validate import FLOAT_DTYPES
 class Parameter:
     """A trainable array and its gradient.
 
-    Attributes:
+    Args:
         data: the values, any shape, float32 or float64.
+        requires_grad: False freezes it: ``backward`` adds nothing to its ``grad`` and optimizers leave it alone.
+    Attributes:
+        data: the values.
         grad: the accumulated gradient, the same shape and dtype as ``data``.
+        requires_grad: whether it is trained.
     """
 
-    def __init__(self, data: np.ndarray):
+    def __init__(self, data: np.ndarray, requires_grad: bool = True):
         data = np.asarray(data)
         if data.dtype not in FLOAT_DTYPES:
             raise TypeError(f"Parameter: expected float32 or float64 data, got {data.dtype}")
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"Parameter: expected requires_grad to be a bool, got {type(requires_grad).__name__}")
         self.data = data
         self.grad = np.zeros_like(data)
+        self.requires_grad = bool(requires_grad)
 
     @property
     def shape(self) -> tuple:
@@ -42,8 +49,20 @@ class Parameter:
     def zero_grad(self) -> None:
         self.grad = np.zeros_like(self.data)
 
+    def requires_grad_(self, requires_grad: bool = True) -> Parameter:
+        """Freeze (False) or unfreeze (True) this parameter in place, as torch's ``Tensor.requires_grad_``.
+
+        Args:
+            requires_grad: whether it is trained from now on.
+        """
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"Parameter.requires_grad_: expected a bool, got {type(requires_grad).__name__}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
     def __repr__(self) -> str:
-        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
+        frozen = "" if self.requires_grad else ", requires_grad=False"
+        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype}{frozen})"
 
 
 def as_parameter_list(parameters: Parameter | Iterable[Parameter], where: str) -> list[Parameter]:
@@ -87,10 +106,11 @@ class Module:
 
     def accumulate_grad(self, **grads: np.ndarray | None) -> None:
         """Add each gradient to the parameter of that name (``+=``, as PyTorch accumulates); a parameter that is
-        None (``bias=False``) is skipped. Layers call it at the end of ``backward``."""
+        None (``bias=False``) or frozen (``requires_grad=False``) is skipped. Layers call it at the end of
+        ``backward``."""
         for name, grad in grads.items():
             param = getattr(self, name)
-            if param is not None:
+            if param is not None and param.requires_grad:
                 param.grad += grad
 
     # ----- structure ---------------------------------------------------------------------------
@@ -149,6 +169,19 @@ class Module:
     def zero_grad(self) -> None:
         for param in self.parameters():
             param.zero_grad()
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze (True) every parameter of this module and of all below it, as torch's.
+
+        A frozen parameter keeps its values: backward still passes the gradient *through* the layer to its input,
+        but adds nothing to the parameter's ``grad``, and optimizers skip it.
+
+        Args:
+            requires_grad: whether the parameters are trained from now on.
+        """
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
 
     def train(self, mode: bool = True) -> Module:
         """Switch this module and all below it to training (or, for mode=False, evaluation) behaviour.

@@ -86,7 +86,8 @@ class Optimizer:
         loss = closure() if closure is not None else None
         for group in self.param_groups:
             for param in group["params"]:
-                if param.grad is None:  # as torch: a parameter without a gradient is left alone
+                # as torch: a parameter without a gradient is left alone; a frozen one never gets one here
+                if param.grad is None or not param.requires_grad:
                     continue
                 new_data = self._update(param, param.grad, self.state[param], group)
                 np.copyto(param.data, new_data)  # in place, so every view of the weights sees the update

@@ -8,3 +8,4 @@ from dlcourse.widgets.latent import latent_explorer
 from dlcourse.widgets.learning_rate import learning_rate_explorer
 from dlcourse.widgets.sampling import sampling_explorer
 from dlcourse.widgets.thresholds import threshold_explorer
+from dlcourse.widgets.transfer import transfer_explorer
