@@ -45,6 +45,7 @@ names = ["0.0.weight", "0.0.bias", "1.0.weight", "2.1.weight", "3.weight", "3.bi
 expect_equal(np.array(freeze_mask(names, 2)), [False, False, False, True, True, True], name="freeze_mask(names, 2)")
 # Nothing frozen: everything trains.
 expect_equal(np.array(freeze_mask(names, 0)), [True] * 6, name="freeze_mask(names, 0)")
+print("✓ freeze_mask: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1201)
 for _ in range(5):
@@ -94,6 +95,7 @@ expect_close(new["1.bias"], np.zeros(5), name="new head bias")
 # Block 0 is copied unchanged.
 expect_close(new["0.weight"], np.ones((4, 2)), name="copied 0.weight")
 expect_true(sorted(new) == sorted(state), f"replace_head: expected the keys {sorted(state)}, got {sorted(new)}")
+print("✓ replace_head: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1202)
 for dtype, head, K in [(np.float32, "3", 7), (np.float64, "fc", 2), (np.float32, "12", 1)]:
@@ -154,6 +156,7 @@ expect_close(new[0], [0.9, 1.9], name="parameter 0 (lr 0.1)")
 expect_close(new[1], [2.87], name="parameter 1 (lr 0.01, weight_decay 1)")
 expect_close(new[2], [4.0], name="parameter 2 (frozen)")
 expect_close(params[0], [1.0, 2.0], name="params[0] after the call (must not be modified)")
+print("✓ param_group_sgd_step: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 import torch
 
@@ -217,6 +220,7 @@ expect_close(var, [2.0], name="running_var of one batch [0, 2]")
 mean, var = reestimate_batch_norm([np.array([0.0, 2.0]).reshape(2, 1, 1, 1), np.full((4, 1, 1, 1), 5.0)])
 expect_close(mean, [3.0], name="running_mean over two batches")
 expect_close(var, [1.0], name="running_var over two batches")
+print("✓ reestimate_batch_norm: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 import torch
 
@@ -261,6 +265,7 @@ from dlcourse.grading import expect_close
 # class 1 is x (weight 1, bias 0) and of class 0 is 1 - x (weight -1, bias 1).
 W = least_squares_probe(np.array([[0.0], [1.0]]), np.array([0, 1]), 2, 0.0)
 expect_close(W, [[-1.0, 1.0], [1.0, 0.0]], name="probe on x = 0 (class 0), x = 1 (class 1)", atol=1e-9)
+print("✓ least_squares_probe: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1205)
 for N, D, K, lam in [(30, 4, 3, 0.5), (12, 6, 5, 2.0), (50, 2, 2, 1e-3)]:
@@ -274,3 +279,14 @@ for N, D, K, lam in [(30, 4, 3, 0.5), (12, 6, 5, 2.0), (50, 2, 2, 1e-3)]:
     expect_close(least_squares_probe(F.copy(), y.copy(), K, lam), expected,
                  name=f"probe N={N}, D={D}, K={K}, lam={lam}", rtol=1e-6, atol=1e-9)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Check your work
+#
+# Save the notebook (Ctrl+S), then run the cell below: it checks the saved notebook against the visible tests the
+# same way `dlcourse check` does, in a sandbox like the grader's, and prints a score out of the visible points.
+
+# %% nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from dlcourse.grading import check_this_notebook
+
+check_this_notebook()
