@@ -13,13 +13,12 @@ CPU time instead of wall time, which other programs hardly disturb.
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from ratios import command_line, compare
 
 from dlcourse.nn.conv import conv2d_backward, conv2d_forward
 from dlcourse.nn.pooling import (
@@ -44,20 +43,6 @@ POOL_CASES = [
     ("LeNet avg 2x2", (64, 16, 10, 10), "avg", {"kernel_size": 2}),
     ("ResNet global avg", (16, 512, 4, 4), "adaptive", {"output_size": 1}),
 ]
-
-
-def best_time(fn: Callable[[], object], repeats: int, budget_s: float, clock=time.perf_counter) -> float:
-    """Minimum time of ``fn`` on ``clock`` over ``repeats`` calls (fewer if ``budget_s`` runs out), after a warm-up."""
-    fn()
-    times = []
-    start = time.perf_counter()
-    for _ in range(repeats):
-        t0 = clock()
-        fn()
-        times.append(clock() - t0)
-        if time.perf_counter() - start > budget_s:
-            break
-    return min(times)
 
 
 def conv_pair(shape: tuple, spec: dict, dtype, rng: np.random.Generator) -> tuple[Callable, Callable]:
@@ -105,56 +90,18 @@ def pool_pair(shape: tuple, kind: str, kwargs: dict, dtype, rng: np.random.Gener
     return numpy_step, torch_step
 
 
-def blas_threads() -> int:
-    """Threads NumPy's BLAS uses (threadpoolctl), or torch's current count when that is unknown."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return torch.get_num_threads()
-    counts = [pool["num_threads"] for pool in threadpool_info() if pool.get("user_api") == "blas"]
-    return max(counts) if counts else torch.get_num_threads()
-
-
-def set_threads(threads: int | None) -> int:
-    """Give NumPy's BLAS and torch the same thread count (``threads``, or whatever BLAS uses now); return it."""
-    if threads is not None:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(threads, user_api="blas")
-    threads = blas_threads() if threads is None else threads
-    torch.set_num_threads(threads)
-    return threads
+def cases(dtype, rng: np.random.Generator) -> list[tuple[str, Callable, Callable]]:
+    """Every convolution and pooling case as (name, numpy_step, torch_step)."""
+    pairs = [(name, conv_pair(shape, spec, dtype, rng)) for name, shape, spec in CONV_CASES]
+    pairs += [(name, pool_pair(shape, kind, kw, dtype, rng)) for name, shape, kind, kw in POOL_CASES]
+    return [(name, numpy_step, torch_step) for name, (numpy_step, torch_step) in pairs]
 
 
 def main(repeats: int = 15, budget_s: float = 2.0, threads: int | None = None,
          cpu_time: bool = False) -> list[tuple[str, str, float, float]]:
     """Time every case in both dtypes; print and return rows (name, dtype, numpy_ms, torch_ms)."""
-    threads = set_threads(threads)
-    clock = time.process_time if cpu_time else time.perf_counter
-    print(f"NumPy BLAS threads: {threads}; torch.set_num_threads({threads}); torch {torch.__version__}, "
-          f"NumPy {np.__version__}. Times: forward + backward, best of up to {repeats}, "
-          f"{'CPU' if cpu_time else 'wall'} time.")
-    print(f"{'case':<34}{'dtype':<9}{'NumPy ms':>10}{'torch ms':>10}{'ratio':>8}  target")
-    rows = []
-    for dtype in (np.float32, np.float64):
-        rng = np.random.default_rng(0)
-        pairs = [(name, conv_pair(shape, spec, dtype, rng)) for name, shape, spec in CONV_CASES]
-        pairs += [(name, pool_pair(shape, kind, kw, dtype, rng)) for name, shape, kind, kw in POOL_CASES]
-        target = 2.0 if dtype == np.float32 else 1.0
-        for name, (numpy_step, torch_step) in pairs:
-            t_np = best_time(numpy_step, repeats, budget_s, clock)
-            t_torch = best_time(torch_step, repeats, budget_s, clock)
-            rows.append((name, np.dtype(dtype).name, t_np * 1e3, t_torch * 1e3))
-            verdict = "ok" if t_np / t_torch <= target else "over"
-            print(f"{name:<34}{np.dtype(dtype).name:<9}{t_np * 1e3:>10.2f}{t_torch * 1e3:>10.2f}"
-                  f"{t_np / t_torch:>8.2f}  <= {target:g} {verdict}")
-    return rows
+    return compare(cases, repeats=repeats, budget_s=budget_s, threads=threads, cpu_time=cpu_time)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15, help="timed calls per case (the minimum is reported)")
-    parser.add_argument("--budget", type=float, default=2.0, help="seconds at most per case and library")
-    parser.add_argument("--threads", type=int, default=None, help="threads for both (default: NumPy BLAS's count)")
-    parser.add_argument("--cpu-time", action="store_true", help="CPU time instead of wall time (busy machines)")
-    options = parser.parse_args()
-    main(options.repeats, options.budget, options.threads, options.cpu_time)
+    command_line(__doc__.splitlines()[0], main, repeats=15, budget_s=2.0)

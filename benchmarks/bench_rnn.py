@@ -12,13 +12,11 @@ thread count, or both to ``--threads N``). Each time is the minimum over repeats
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
-from bench_conv import best_time, set_threads
+from ratios import command_line, compare
 
 from dlcourse.nn.gru import gru_backward, gru_forward
 from dlcourse.nn.lstm import lstm_backward, lstm_forward
@@ -71,35 +69,16 @@ def rnn_pair(kind: str, sizes: tuple, dtype, rng: np.random.Generator) -> tuple[
     return numpy_step, torch_step
 
 
+def cases(dtype, rng: np.random.Generator) -> list[tuple[str, Callable, Callable]]:
+    """Every recurrent case as (name, numpy_step, torch_step)."""
+    return [(name, *rnn_pair(kind, sizes, dtype, rng)) for name, kind, sizes in CASES]
+
+
 def main(repeats: int = 10, budget_s: float = 3.0, threads: int | None = None,
          cpu_time: bool = False) -> list[tuple[str, str, float, float]]:
     """Time every case in both dtypes; print and return rows (name, dtype, numpy_ms, torch_ms)."""
-    threads = set_threads(threads)
-    clock = time.process_time if cpu_time else time.perf_counter
-    print(f"NumPy BLAS threads: {threads}; torch.set_num_threads({threads}); torch {torch.__version__}, "
-          f"NumPy {np.__version__}. Times: forward + backward, best of up to {repeats}, "
-          f"{'CPU' if cpu_time else 'wall'} time.")
-    print(f"{'case':<28}{'dtype':<9}{'NumPy ms':>10}{'torch ms':>10}{'ratio':>8}  target")
-    rows = []
-    for dtype in (np.float32, np.float64):
-        rng = np.random.default_rng(0)
-        target = 2.0 if dtype == np.float32 else 1.0
-        for name, kind, sizes in CASES:
-            numpy_step, torch_step = rnn_pair(kind, sizes, dtype, rng)
-            t_np = best_time(numpy_step, repeats, budget_s, clock)
-            t_torch = best_time(torch_step, repeats, budget_s, clock)
-            rows.append((name, np.dtype(dtype).name, t_np * 1e3, t_torch * 1e3))
-            verdict = "ok" if t_np / t_torch <= target else "over"
-            print(f"{name:<28}{np.dtype(dtype).name:<9}{t_np * 1e3:>10.2f}{t_torch * 1e3:>10.2f}"
-                  f"{t_np / t_torch:>8.2f}  <= {target:g} {verdict}")
-    return rows
+    return compare(cases, repeats=repeats, budget_s=budget_s, threads=threads, cpu_time=cpu_time)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=10, help="timed calls per case (the minimum is reported)")
-    parser.add_argument("--budget", type=float, default=3.0, help="seconds at most per case and library")
-    parser.add_argument("--threads", type=int, default=None, help="threads for both (default: NumPy BLAS's count)")
-    parser.add_argument("--cpu-time", action="store_true", help="CPU time instead of wall time (busy machines)")
-    options = parser.parse_args()
-    main(options.repeats, options.budget, options.threads, options.cpu_time)
+    command_line(__doc__.splitlines()[0], main, repeats=10, budget_s=3.0)
