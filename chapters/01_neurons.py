@@ -549,5 +549,5 @@ plot_decision_boundary(lambda P: moons_model(P)[:, 0], X_moons, y_moons, thresho
 plt.show()
 
 # %% [markdown]
-# Exercise 01 (`exercises/01_neurons`) asks you to write the neuron, the perceptron step and a two-layer forward
-# pass yourself.
+# Exercise 01 (`exercises/01_neurons`) asks you to write the neuron, the perceptron step, a two-layer forward
+# pass, one epoch of the perceptron and gradient descent on a bowl yourself.

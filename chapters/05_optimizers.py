@@ -711,4 +711,5 @@ print(f"SGD, cosine schedule: final train loss {cosine_history['loss'][-1]:.4f} 
       f"(constant lr: {np_histories['SGD']['loss'][-1]:.4f}), val accuracy {cosine_history['val_accuracy'][-1]:.3f}")
 
 # %% [markdown]
-# The exercise for this chapter asks you to write the SGD-with-momentum and Adam steps yourself.
+# The exercise for this chapter asks you to write the SGD-with-momentum, Adam, RMSprop and AdamW steps and the
+# cosine schedule yourself.

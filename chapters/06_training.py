@@ -1198,4 +1198,4 @@ print(f"strength {strong}: exact zeros in layer 1 {np.mean(model[0].weight.data 
 # %% [markdown]
 # Section 5: give random search and Bayesian optimisation a budget of 18 trials, or add the batch size as a third
 # hyperparameter (a third coordinate of $u$). The exercise for this chapter asks you to write batch norm's forward and
-# backward passes and inverted dropout.
+# backward passes, inverted dropout, clipping by norm and the soft-threshold step.

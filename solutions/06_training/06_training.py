@@ -1,8 +1,8 @@
 # %% [markdown]
-# # Exercise 06: batch normalisation and inverted dropout
+# # Exercise 06: batch normalisation, inverted dropout, clipping and L1
 #
-# Four functions, each worth points: batch normalisation forward and backward, and inverted dropout forward and
-# backward. Write each one with NumPy between the lines that say `YOUR CODE HERE`; do not call `dlcourse.nn` or
+# Six functions, 11 points in all: batch normalisation forward and backward, inverted dropout forward and
+# backward, gradient clipping by norm, and the soft-threshold step of L1 regularisation. Write each one with NumPy between the lines that say `YOUR CODE HERE`; do not call `dlcourse.nn` or
 # `torch` (they cannot be imported when graded). Work on whole arrays at once, without Python loops over examples or features.
 #
 # Check your work at any time: run the test cell under each function, the last cell, or, from a terminal,
@@ -248,6 +248,101 @@ for shape, p in [((4, 5), 0.2), ((2, 3, 4), 0.9), ((7,), 0.0)]:
     dout, mask = rng.normal(size=shape), rng.random(shape) < 0.6
     got = dropout_backward(dout, mask, p)
     expect_close(got, np.where(mask, dout / (1 - p), 0.0), name=f"dropout_backward for p = {p} and shape {shape}")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 5. Gradient clipping by norm (2 points)
+#
+# Clipping by norm treats the gradients of all the parameters as one long vector $g$ and shortens it when it is
+# longer than `max_norm`, keeping its direction (chapter 06, section 1):
+# $$\|g\| = \sqrt{\textstyle\sum_{\text{arrays}} \sum_{\text{elements}} g^2}, \qquad
+# g \leftarrow g \cdot \min\!\left(1, \frac{\text{max\_norm}}{\|g\|}\right).$$
+# Write `clip_grad_norm(grads, max_norm)`: `grads` is a list of arrays of any shapes (one per parameter); return
+# `(clipped, total_norm)`, the list of rescaled arrays (same shapes, same order) and $\|g\|$ from **before**
+# clipping, as `nn.clip_grad_norm_` returns it. A gradient no longer than `max_norm` (zero included) stays as it is.
+
+# %% nbgrader={"grade": false, "grade_id": "clip_grad_norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def clip_grad_norm(grads, max_norm):
+    """Clip a list of gradient arrays by their total norm.
+
+    grads: list of arrays, any shapes. max_norm: float > 0 -> (list of arrays like grads, total norm before: float).
+    """
+    ### BEGIN SOLUTION
+    total = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+    scale = min(1.0, max_norm / total) if total > 0 else 1.0
+    return [g * scale for g in grads], total
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "clip_grad_norm_tests", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from dlcourse.grading import expect_close, expect_equal
+
+# The two arrays together hold (3, 4, 0, 0): norm 5. With max_norm 1 everything is divided by 5.
+clipped, norm = clip_grad_norm([np.array([3.0, 4.0]), np.zeros((1, 2))], 1.0)
+expect_close(norm, 5.0, name="total norm before clipping")
+expect_equal(len(clipped), 2, name="number of arrays returned")
+expect_close(clipped[0], [0.6, 0.8], name="first array after clipping")
+expect_close(clipped[1], [[0.0, 0.0]], name="second array after clipping")
+# Norm 5 with max_norm 10: short enough, nothing changes.
+clipped, norm = clip_grad_norm([np.array([3.0, 4.0])], 10.0)
+expect_close(clipped[0], [3.0, 4.0], name="a gradient already short enough")
+print("✓ clip_grad_norm: visible checks passed; hidden tests run when graded")
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(605)
+for shapes, scale, max_norm in [([(3, 4), (4,)], 10.0, 1.0), ([(2, 3, 5)], 0.01, 1.0), ([(5,), (1, 1), (6, 2)], 3.0, 2.5),
+                                ([(7,)] * 4, 1.0, 100.0)]:
+    grads = [rng.normal(size=s) * scale for s in shapes]
+    total = np.sqrt(sum((g**2).sum() for g in grads))
+    factor = min(1.0, max_norm / total)
+    got, got_norm = clip_grad_norm([g.copy() for g in grads], max_norm)
+    expect_close(got_norm, total, name=f"total norm of arrays of shapes {shapes}")
+    expect_equal(len(got), len(grads), name=f"number of arrays for shapes {shapes}")
+    for k, (mine, g) in enumerate(zip(got, grads, strict=True)):
+        expect_close(mine, g * factor, name=f"array {k} of shapes {shapes} with max_norm {max_norm}")
+    clipped_norm = np.sqrt(sum((np.asarray(m) ** 2).sum() for m in got))
+    expect_close(clipped_norm, min(total, max_norm), name=f"norm after clipping, shapes {shapes}")
+# All-zero gradients: nothing to clip, and no division by zero.
+got, got_norm = clip_grad_norm([np.zeros(3), np.zeros((2, 2))], 1.0)
+expect_close(got_norm, 0.0, name="norm of zero gradients")
+expect_close(got[1], np.zeros((2, 2)), name="zero gradients after clipping")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 6. The proximal L1 step: soft thresholding (1 point)
+#
+# After an SGD step on the data loss, the proximal step solves the L1 penalty $\lambda\sum|w|$ exactly (chapter 06,
+# section 4): every weight moves $\eta\lambda$ towards 0, and those that would cross 0 land exactly on 0,
+# $$w \leftarrow \operatorname{sign}(w)\,\max(|w| - \eta\lambda,\ 0).$$
+# Write `soft_threshold(w, lr, strength)` (`strength` is $\lambda$) for an array of any shape; return a new array.
+
+# %% nbgrader={"grade": false, "grade_id": "soft_threshold", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def soft_threshold(w, lr, strength):
+    """The proximal step of the L1 penalty. w: any shape, lr, strength: floats >= 0 -> array like w."""
+    ### BEGIN SOLUTION
+    return np.sign(w) * np.maximum(np.abs(w) - lr * strength, 0.0)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "soft_threshold_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from dlcourse.grading import expect_close, expect_true
+
+# lr * strength = 0.5: 2 -> 1.5 and -1 -> -0.5 move 0.5 towards 0; 0.3 and -0.5 would cross 0, so they become 0.
+got = soft_threshold(np.array([2.0, -1.0, 0.3, -0.5, 0.0]), 0.5, 1.0)
+expect_close(got, [1.5, -0.5, 0.0, 0.0, 0.0], name="soft_threshold with lr * strength = 0.5")
+expect_true(np.all(got[2:] == 0.0), "weights that would cross 0 must be exactly 0")
+print("✓ soft_threshold: visible checks passed; hidden tests run when graded")
+### BEGIN HIDDEN TESTS
+rng = np.random.default_rng(606)
+for shape, lr, strength in [((10,), 0.05, 1e-2), ((4, 6), 0.1, 2.0), ((2, 3, 4), 1.0, 0.0), ((1,), 0.5, 0.5)]:
+    w = rng.normal(size=shape) * 0.5
+    threshold = lr * strength
+    want = np.where(np.abs(w) > threshold, w - np.sign(w) * threshold, 0.0)
+    got = soft_threshold(w, lr, strength)
+    expect_close(got, want, name=f"soft_threshold for shape {shape}, lr {lr}, strength {strength}")
+    expect_true(np.all(np.asarray(got)[np.abs(w) <= threshold] == 0.0),
+                f"weights within lr * strength of 0 must be exactly 0 (shape {shape})")
 ### END HIDDEN TESTS
 
 # %% [markdown]

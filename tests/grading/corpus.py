@@ -1,6 +1,6 @@
 """Two corpora of exercise-01 submissions, each case with the score it deserves.
 
-HONEST: correct answers written in unusual but honest ways, saved in unusual ways: every one deserves 6/6.
+HONEST: correct answers written in unusual but honest ways, saved in unusual ways: every one deserves full marks.
 ADVERSARIAL: attacks on the grader; each deserves exactly the points of its honest part (the answers that are
 right on their own), nothing for the attack. ``write_corpus`` lays a corpus out as a submissions folder.
 """
@@ -11,12 +11,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.grading.submissions import ROOT, add_cell, answer, as_jupyterlab4, load, solution_answer, submission, write
+from tests.grading.submissions import (
+    POINTS,
+    ROOT,
+    TOTAL,
+    add_cell,
+    answer,
+    as_jupyterlab4,
+    load,
+    solution_answer,
+    submission,
+    write,
+)
 
 NEURON = solution_answer("neuron")
 PERCEPTRON = solution_answer("perceptron_step")
 MLP = solution_answer("mlp_forward")
-ALL = ("neuron", "perceptron_step", "mlp_forward")
+ALL = tuple(POINTS)  # every answer of exercise 01
 STUB_MLP = "def mlp_forward(X, W1, b1, W2, b2):\n    return np.zeros((len(X), len(b2)))\n"
 STUB_PERCEPTRON = "def perceptron_step(w, b, x, y, lr):\n    return w, b\n"
 MARKER = "dlcourse-daemon-marker-4711"  # a daemon's command line: grading must leave none behind
@@ -80,25 +91,25 @@ def honest() -> list[Case]:
         "warns_and_prints": ("import warnings\n" + NEURON.replace("    z =", "    warnings.warn('careful')\n"
                                                                   "    print('hello')\n    z ="), "warnings, prints"),
     }
-    cases = [notebook_case(name, answer(full, "neuron", source), 6, what)
+    cases = [notebook_case(name, answer(full, "neuron", source), TOTAL, what)
              for name, (source, what) in variants.items()]
     helper = add_cell(answer(full, "neuron", "def neuron(X, w, b):\n    return my_sigmoid(X @ w + b)\n"), "neuron",
                       "def my_sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n")
-    cases.append(notebook_case("helper_cell", helper, 6, "a helper cell of the student's"))
+    cases.append(notebook_case("helper_cell", helper, TOTAL, "a helper cell of the student's"))
     extra = add_cell(add_cell(add_cell(full, None, "print('my own notes')"), "setup", "# scratch", "markdown"),
                      "mlp_forward_tests", "x = neuron(np.ones((1, 1)), np.ones(1), 0.0)")
-    cases.append(notebook_case("extra_cells", extra, 6, "extra code and markdown cells anywhere"))
-    cases.append(notebook_case("jupyterlab4", as_jupyterlab4(full), 6, "saved by JupyterLab 4 (outputs, counts)"))
-    cases.append(notebook_case("nbformat_4_4", full, 6, "older nbformat 4.4, no cell ids", minor=4))
-    cases.append(notebook_case("Jane Doe", full, 6, "file name with a space"))
-    cases.append(notebook_case("李明", full, 6, "unicode file name"))
-    cases.append(notebook_case("Copy of 01_neurons", full, 6, '"Copy of 01_neurons.ipynb"'))
+    cases.append(notebook_case("extra_cells", extra, TOTAL, "extra code and markdown cells anywhere"))
+    cases.append(notebook_case("jupyterlab4", as_jupyterlab4(full), TOTAL, "saved by JupyterLab 4 (outputs, counts)"))
+    cases.append(notebook_case("nbformat_4_4", full, TOTAL, "older nbformat 4.4, no cell ids", minor=4))
+    cases.append(notebook_case("Jane Doe", full, TOTAL, "file name with a space"))
+    cases.append(notebook_case("李明", full, TOTAL, "unicode file name"))
+    cases.append(notebook_case("Copy of 01_neurons", full, TOTAL, '"Copy of 01_neurons.ipynb"'))
 
     def release_beside_worked_copy(folder: Path) -> None:
         write(load("release"), folder / "Ada" / "01_neurons.ipynb")
         write(full, folder / "Ada" / "01_neurons-Copy1.ipynb")
 
-    cases.append(Case("Ada", release_beside_worked_copy, 6, "folder: the untouched release beside the worked copy"))
+    cases.append(Case("Ada", release_beside_worked_copy, TOTAL, "folder: the untouched release beside the worked copy"))
     return cases
 
 
@@ -287,8 +298,8 @@ def adversarial(course: Path) -> list[Case]:
         notebook_case("edits_tests", _edit_tests(), 2, "empties, deletes and relabels test cells"),
         notebook_case("hangs_at_import", submission(right=("neuron", "mlp_forward"), perceptron_step=(
             "import time\ntime.sleep(10_000)\n" + PERCEPTRON)), 4, "an answer cell that never finishes"),
-        notebook_case("environment_spy", submission(right=("neuron", "perceptron_step"), mlp_forward=(
-            "import os\nSECRET = os.environ.get('DLCOURSE_TEST_SECRET')\nassert SECRET is None\n" + MLP)), 6,
+        notebook_case("environment_spy", submission(right=tuple(a for a in ALL if a != "mlp_forward"), mlp_forward=(
+            "import os\nSECRET = os.environ.get('DLCOURSE_TEST_SECRET')\nassert SECRET is None\n" + MLP)), TOTAL,
             "looks for the grader's environment (finds nothing; answer is right)"),
     ]
     return cases
@@ -317,7 +328,7 @@ def table(cases: list[Case], totals: dict[str, tuple[float, float]]) -> str:
     """The closing note's table: case, score, fair score, what it does."""
     lines = ["| case | score | fair | what |", "|---|---|---|---|"]
     for case in cases:
-        score, top = totals.get(case.name, (float("nan"), 6))
+        score, top = totals.get(case.name, (float("nan"), TOTAL))
         lines.append(f"| {case.name} | {score:g}/{top:g} | {case.fair:g} | {case.what} |")
     return "\n".join(lines)
 

@@ -12,7 +12,8 @@ from dlcourse.grading.exercise import nbgrader_meta
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "01_neurons"
-POINTS = {"neuron": 2, "perceptron_step": 2, "mlp_forward": 2}
+POINTS = {"neuron": 2, "perceptron_step": 2, "mlp_forward": 2, "perceptron_epoch": 2, "gradient_descent": 1}
+TOTAL = sum(POINTS.values())  # what the solution scores
 
 
 def load(kind: str, assignment: str = ASSIGNMENT) -> nbformat.NotebookNode:

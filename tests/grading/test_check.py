@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from dlcourse.grading.check import check_this_notebook, notebook_path
-from tests.grading.submissions import ROOT, cell, load, solution_answer, submission
+from tests.grading.submissions import POINTS, ROOT, TOTAL, cell, load, solution_answer, submission
 
 pytestmark = pytest.mark.slow
 
@@ -25,14 +25,14 @@ def check(notebook, tmp_path, name="my copy.ipynb"):
 def test_release_scores_zero(tmp_path):
     code, out = check(load("release"), tmp_path)
     assert code == 1
-    assert "Visible tests: 0/6 points" in out
-    assert out.count("not attempted") == 3
+    assert f"Visible tests: 0/{TOTAL} points" in out
+    assert out.count("not attempted") == len(POINTS)
 
 
 def test_solution_scores_full_marks(tmp_path):
     code, out = check(load("solution"), tmp_path)
     assert code == 0, out
-    assert "Visible tests: 6/6 points" in out
+    assert f"Visible tests: {TOTAL}/{TOTAL} points" in out
 
 
 def test_hidden_tests_never_run_and_edited_tests_are_the_released_ones(tmp_path):
@@ -76,7 +76,7 @@ def test_check_this_notebook_finds_the_notebook_or_says_how(tmp_path, monkeypatc
     assert notebook_path() == path
     results = check_this_notebook()
     out = capsys.readouterr().out
-    assert [r.passed for r in results] == [True, True, True] and "Visible tests: 6/6 points" in out
+    assert [r.passed for r in results] == [True] * len(POINTS) and f"Visible tests: {TOTAL}/{TOTAL} points" in out
     monkeypatch.delenv("JPY_SESSION_NAME")
     assert notebook_path({"__session__": str(path)}) == path  # what ipykernel sets in the kernel's namespace
     (tmp_path / "exercises").mkdir()

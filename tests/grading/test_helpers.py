@@ -14,7 +14,7 @@ from dlcourse.grading.exercise import Exercise, split_hidden
 from dlcourse.grading.gradebook import assemble
 from dlcourse.grading.status import ItemResult, Status
 from dlcourse.grading.submission import Submission, answered, safe_id, student_cells
-from tests.grading.submissions import add_cell, cell, load, solution_answer, submission, write
+from tests.grading.submissions import POINTS, TOTAL, add_cell, cell, load, solution_answer, submission, write
 
 
 def roundtrip(value):
@@ -72,21 +72,21 @@ def test_split_hidden_keeps_visible_part_and_drops_markers():
 
 def test_exercise_reads_answers_tests_and_forbid():
     source, release = Exercise.from_notebook(load("solution"), "01"), Exercise.from_notebook(load("release"), "01")
-    assert list(source.answers) == ["neuron", "perceptron_step", "mlp_forward"]
+    assert list(source.answers) == ["neuron", "perceptron_step", "mlp_forward", "perceptron_epoch", "gradient_descent"]
     assert [(t.grade_id, t.answer, t.points) for t in source.tests] == [
-        ("neuron_tests", "neuron", 2), ("perceptron_step_tests", "perceptron_step", 2),
-        ("mlp_forward_tests", "mlp_forward", 2)]
+        (f"{name}_tests", name, points) for name, points in POINTS.items()]
     assert source.forbid == release.forbid == ("torch", "dlcourse.nn")
     assert "default_rng(101)" in source.tests[0].full and "default_rng(101)" not in source.tests[0].visible
     assert all(t.full == t.visible for t in release.tests)  # the release has no hidden part
-    assert source.max_points == 6
+    assert source.max_points == TOTAL
 
 
 def test_student_cells_are_answers_and_own_cells_never_tests_or_locked_cells():
     nb = add_cell(submission(right=("neuron",)), "neuron", "def helper():\n    return 1\n")
     cell(nb, "neuron_tests").source = "raise SystemExit"
     cells = student_cells(nb)
-    assert [name for name, _ in cells] == ["neuron", None, "perceptron_step", "mlp_forward"]
+    assert [name for name, _ in cells] == ["neuron", None, "perceptron_step", "mlp_forward", "perceptron_epoch",
+                                           "gradient_descent"]
     assert cells[0][1] == solution_answer("neuron") and "helper" in cells[1][1]
 
 

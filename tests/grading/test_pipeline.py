@@ -13,7 +13,7 @@ from dlcourse.grading.grade import SandboxUnavailable, grade_folder, totals
 from dlcourse.grading.limits import Limits
 from dlcourse.grading.status import Status
 from dlcourse.grading.submission import safe_id
-from tests.grading.submissions import ASSIGNMENT, ROOT, load, submission, write
+from tests.grading.submissions import ASSIGNMENT, POINTS, ROOT, TOTAL, load, submission, write
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("submissions")
-    cases = {"full": (load("solution"), 6), "blank": (load("release"), 0),
+    cases = {"full": (load("solution"), TOTAL), "blank": (load("release"), 0),
              "half": (submission(right=("neuron", "mlp_forward")), 4),
              "hardcoded": (submission(neuron="def neuron(X, w, b):\n"
                                       "    return np.array([0.5, 0.5]) if len(X) == 2 else np.array([0.75])\n"), 0)}
@@ -43,7 +43,7 @@ def status(results, student, item):
 def test_every_case_gets_its_exact_score(graded):
     results, expected, _ = graded
     assert {s: score for s, (score, _) in totals(results).items()} == expected
-    assert all(top == 6 for _, top in totals(results).values())
+    assert all(top == TOTAL for _, top in totals(results).values())
 
 
 def test_statuses_say_what_happened(graded):
@@ -70,9 +70,9 @@ def test_csv_and_summary_are_written(graded):
     with (out / "grades.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["student", "item", "score", "max", "status", "notebook"]
-    assert len(rows) == 3 * len(expected) and {row["student"] for row in rows} == set(expected)
+    assert len(rows) == len(POINTS) * len(expected) and {row["student"] for row in rows} == set(expected)
     summary = (out / "summary.txt").read_text()
-    assert f"{ASSIGNMENT}: {len(expected)} students graded, out of 6 points" in summary
+    assert f"{ASSIGNMENT}: {len(expected)} students graded, out of {TOTAL} points" in summary
     assert "look at: corrupt, empty_folder" in summary
 
 
@@ -83,4 +83,4 @@ def test_grading_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch):
         grade_folder(tmp_path / "in", assignment=ASSIGNMENT, root=ROOT, out=tmp_path / "out")
     results = grade_folder(tmp_path / "in", assignment=ASSIGNMENT, root=ROOT, out=tmp_path / "out",
                            unsafe_no_sandbox=True)
-    assert totals(results) == {"full": (6.0, 6.0)}
+    assert totals(results) == {"full": (TOTAL, TOTAL)}
