@@ -46,7 +46,8 @@ class TransferExplorer(Explorer):
                              f"and scratch of shape {self.counts.shape}, got {self.accuracy.shape} and "
                              f"{self.scratch.shape}")
         self.title, self.ylabel = title, ylabel
-        slider = {"continuous_update": True, "style": {"description_width": "initial"}, "layout": Layout(width="500px")}
+        # the long description takes ~250 px: 620 px leave a track of more than 300 px to drag on a projector
+        slider = {"continuous_update": True, "style": {"description_width": "initial"}, "layout": Layout(width="620px")}
         self.controls = {
             "examples": widgets.SelectionSlider(options=[int(c) for c in self.counts], value=int(self.counts[0]),
                                                 description="labelled examples per class", **slider),

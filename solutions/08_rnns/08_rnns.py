@@ -120,7 +120,7 @@ for T, N, D, Dh in [(5, 3, 4, 2), (1, 2, 3, 3), (7, 1, 2, 4), (4, 4, 1, 1)]:
     got = rnn_backward(dout, x, h0, hs, W_ih, W_hh)
     expect_true(isinstance(got, (tuple, list)) and len(got) == 5, "rnn_backward must return 5 arrays")
     for name, g, e in zip(["dx", "dh0", "dW_ih", "dW_hh", "db"], got, [dx_e, dh0_e, dW_ih_e, dW_hh_e, db_e]):
-        expect_close(g, e, name=f"{name} with T={T}, N={N}, D={D}, Dh={Dh}", rtol=1e-5, atol=1e-8)
+        expect_close(g, e, name=f"{name} with T={T}, N={N}, D={D}, Dh={Dh}", rtol=1e-5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -158,7 +158,7 @@ expect_close(h, [[0.5 * np.tanh(1.0)]], name="h with zero weights")
 # A large input-gate and candidate bias writes g = tanh(20) ~ 1 fully: c = 0.5 * 0 + 1 * 1.
 h, c = lstm_step_forward(np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((1, 1)), np.zeros((4, 1)), np.zeros((4, 1)),
                          np.array([20.0, 0.0, 20.0, 0.0]))
-expect_close(c, [[1.0]], name="c with i ~ 1 and g ~ 1", rtol=1e-6)
+expect_close(c, [[1.0]], name="c with i ~ 1 and g ~ 1", rtol=1e-5)
 print("✓ lstm_step_forward: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 from dlcourse.nn.functional import lstm_cell_forward
@@ -231,7 +231,7 @@ for N, D, Dh in [(3, 4, 5), (1, 2, 1), (4, 1, 3)]:
     got = lstm_step_backward(dh, dc, x, h_prev, c_prev, W_ih, W_hh, b)
     expect_true(isinstance(got, (tuple, list)) and len(got) == 6, "lstm_step_backward must return 6 arrays")
     for name, g, e in zip(["dx", "dh_prev", "dc_prev", "dW_ih", "dW_hh", "db"], got, expected):
-        expect_close(g, e, name=f"{name} with N={N}, D={D}, Dh={Dh}", rtol=1e-5, atol=1e-8)
+        expect_close(g, e, name=f"{name} with N={N}, D={D}, Dh={Dh}", rtol=1e-5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -270,7 +270,7 @@ for shapes, max_norm in [([(3, 4), (4,), (2, 2, 2)], 1.0), ([(5,)], 100.0), ([(2
     grads = [rng.normal(size=s) for s in shapes]
     total = np.sqrt(sum((g ** 2).sum() for g in grads))
     clipped, norm = clip_grad_norm([g.copy() for g in grads], max_norm)
-    expect_close(norm, total, name=f"total norm of arrays of shapes {shapes}", rtol=1e-6)
+    expect_close(norm, total, name=f"total norm of arrays of shapes {shapes}", rtol=1e-5)
     expect_true(len(clipped) == len(grads), f"clip_grad_norm: expected {len(grads)} arrays, got {len(clipped)}")
     scale = min(1.0, max_norm / total)
     for k, (c, g) in enumerate(zip(clipped, grads)):

@@ -181,7 +181,7 @@ for trial in range(4):
     got = param_group_sgd_step([p.copy() for p in params], grads, trainable, groups)
     expect_true(len(got) == len(params), f"param_group_sgd_step: expected {len(params)} arrays, got {len(got)}")
     for i, (g, t) in enumerate(zip(got, tensors, strict=True)):
-        expect_close(g, t.detach().numpy(), name=f"trial {trial}: parameter {i} (trainable {trainable[i]})", rtol=1e-9)
+        expect_close(g, t.detach().numpy(), name=f"trial {trial}: parameter {i} (trainable {trainable[i]})", rtol=1e-5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -233,8 +233,8 @@ for C, H, W, sizes in [(3, 4, 4, [8, 8, 3]), (1, 2, 5, [2]), (5, 1, 1, [4, 7, 2,
         for b in batches:
             bn(torch.tensor(b))
     mean, var = reestimate_batch_norm([b.copy() for b in batches])
-    expect_close(mean, bn.running_mean.numpy(), name=f"running_mean for C={C}, batch sizes {sizes}", rtol=1e-9)
-    expect_close(var, bn.running_var.numpy(), name=f"running_var for C={C}, batch sizes {sizes}", rtol=1e-9)
+    expect_close(mean, bn.running_mean.numpy(), name=f"running_mean for C={C}, batch sizes {sizes}", rtol=1e-5)
+    expect_close(var, bn.running_var.numpy(), name=f"running_var for C={C}, batch sizes {sizes}", rtol=1e-5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -264,7 +264,7 @@ from dlcourse.grading import expect_close
 # One feature, two classes: x = 0 is class 0 and x = 1 is class 1. Without penalty the fit is exact: the score of
 # class 1 is x (weight 1, bias 0) and of class 0 is 1 - x (weight -1, bias 1).
 W = least_squares_probe(np.array([[0.0], [1.0]]), np.array([0, 1]), 2, 0.0)
-expect_close(W, [[-1.0, 1.0], [1.0, 0.0]], name="probe on x = 0 (class 0), x = 1 (class 1)", atol=1e-9)
+expect_close(W, [[-1.0, 1.0], [1.0, 0.0]], name="probe on x = 0 (class 0), x = 1 (class 1)")
 print("✓ least_squares_probe: visible checks passed; hidden tests run when graded")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1205)
@@ -277,7 +277,7 @@ for N, D, K, lam in [(30, 4, 3, 0.5), (12, 6, 5, 2.0), (50, 2, 2, 1e-3)]:
     expected = np.linalg.lstsq(np.vstack([A, np.sqrt(lam) * np.eye(D + 1)]), np.vstack([Y, np.zeros((D + 1, K))]),
                                rcond=None)[0]  # the same minimiser, computed as an augmented least-squares problem
     expect_close(least_squares_probe(F.copy(), y.copy(), K, lam), expected,
-                 name=f"probe N={N}, D={D}, K={K}, lam={lam}", rtol=1e-6, atol=1e-9)
+                 name=f"probe N={N}, D={D}, K={K}, lam={lam}", rtol=1e-5)
 ### END HIDDEN TESTS
 
 # %% [markdown]

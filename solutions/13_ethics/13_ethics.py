@@ -241,7 +241,7 @@ for N, D, eps in [(5, 3, 0.05), (20, 10, 0.2), (1, 1, 0.5)]:
     expected = np.clip(X + eps * np.sign(np.outer(p - y, w)), 0, 1)
     got = fgsm_logistic(X, y, w, b, eps)
     expect_close(got, expected, name=f"FGSM, N={N}, D={D}, epsilon={eps}")
-    expect_true(np.all(np.abs(got - X) <= eps + 1e-12), "every pixel must move by at most epsilon")
+    expect_true(np.all(np.abs(got - X) <= eps + 1e-6), "every pixel must move by at most epsilon")  # float32 rounding
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -197,7 +197,7 @@ def test_chapter_runs_all_in_the_browser(opened, browser, chapter, record_proper
 
 def _widget_cell(report: dict, function: str) -> int:
     calls = [c["index"] for c in report["cells"] if c["type"] == "code" and
-             re.search(rf"^{re.escape(function)}\(", c["source"], re.MULTILINE)]
+             re.search(rf"^(?:\w+\s*=\s*)?{re.escape(function)}\(", c["source"], re.MULTILINE)]
     assert calls, f"no cell calls {function}()"
     return calls[0]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -35,8 +36,12 @@ def probe():
     except OSError:
         pass
     seen["writable"] = writable
-    seen["visible"] = [p for p in [REPO, REPO + "/solutions", REPO + "/.git", "/work/main/solutions", "/root/.ssh",
-                                   "/etc/shadow", "/var", "/sys/fs/cgroup"] if os.path.exists(p)]
+    seen["visible"] = [p for p in [REPO + "/solutions", REPO + "/.git", REPO + "/dlcourse", REPO + "/README.md",
+                                   "/work/main/solutions", "/root/.ssh", "/etc/shadow", "/var", "/sys/fs/cgroup"]
+                       if os.path.exists(p)]
+    # the read-only Python environment is mounted at its own path: when it lives inside the checkout (.venv), the
+    # checkout's folder exists in the sandbox, holding that environment and nothing else
+    seen["repo_listing"] = sorted(os.listdir(REPO)) if os.path.isdir(REPO) else []
     importable = []
     for name in ["numpy", "IPython", "dlcourse.grading", "dlcourse.data", "torch", "dlcourse.nn", "sklearn"]:
         try:
@@ -82,7 +87,8 @@ def test_an_answer_sees_and_writes_only_its_sandbox(kernel):
     assert seen["proc_pids"] == ["1"]  # the driver itself: no other process of the host
     assert seen["writable"] == ["/home/student", "/tmp"]
     assert seen["visible"] == []
-    assert seen["importable"] == ["numpy", "IPython", "dlcourse.grading"]  # dlcourse.data needs dlcourse.nn
+    assert set(seen["repo_listing"]) <= {Path(sys.prefix).name}, seen["repo_listing"]
+    assert seen["importable"] == ["numpy", "IPython", "dlcourse.grading", "dlcourse.data"]  # data needs no dlcourse.nn
     assert seen["network"] in ("OSError", "ConnectionRefusedError") and seen["interfaces"] == []
     assert "DLCOURSE_TEST_SECRET" not in seen["env"] and "HOME" in seen["env"]
 
