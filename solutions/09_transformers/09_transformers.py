@@ -186,7 +186,7 @@ def split_heads(x, n_heads):
 
 # %% nbgrader={"grade": true, "grade_id": "split_heads_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_equal
+from dlcourse.grading import expect_close, expect_equal
 
 # Features 0..5 of one position split into 3 heads of 2: head 0 gets [0, 1], head 1 [2, 3], head 2 [4, 5].
 got = split_heads(np.arange(6.0).reshape(1, 1, 6), 3)
@@ -217,7 +217,7 @@ def merge_heads(x):
 
 # %% nbgrader={"grade": true, "grade_id": "merge_heads_tests", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-from dlcourse.grading import expect_equal
+from dlcourse.grading import expect_close, expect_equal
 
 # Three heads of 2 features at one position, side by side: [0, 1] [2, 3] [4, 5] -> [0, 1, 2, 3, 4, 5].
 got = merge_heads(np.array([[[[0.0, 1.0]], [[2.0, 3.0]], [[4.0, 5.0]]]]))
