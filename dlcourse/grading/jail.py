@@ -67,6 +67,10 @@ def bind(source, target, *, writable=False):
 def build_root(config):
     root = config["root"]
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
+    # /tmp first: a Python environment that lives under /tmp (a checkout in /tmp/..., as CI may use) is then bound
+    # on top of the small /tmp instead of being hidden by it
+    os.makedirs(root + "/tmp", exist_ok=True)
+    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={config['tmp_mb']}m,mode=1777")
     for source, target in config["readonly"]:
         if os.path.exists(source):
             bind(source, root + target)
@@ -104,8 +108,6 @@ def build_root(config):
     for secret in PROC_HIDDEN:
         if os.path.isfile(root + secret):
             mount("/dev/null", root + secret, None, MS_BIND)
-    os.makedirs(root + "/tmp", exist_ok=True)
-    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={config['tmp_mb']}m,mode=1777")
     bind(config["work"], root + "/home/student", writable=True)
     os.makedirs(root + "/.old", exist_ok=True)
     _check(libc.syscall(SYS_PIVOT_ROOT, root.encode(), (root + "/.old").encode()), "pivot_root")

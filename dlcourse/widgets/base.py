@@ -29,6 +29,9 @@ class Explorer:
     def _start(self) -> None:
         plt.close(self.figure)  # keep the inline backend from showing a second, static copy
         self.output = widgets.Output()
+        # whether the figure is in self.output already: the kernel cannot tell from self.output.outputs, which
+        # only the browser fills, so a control moved before the box is shown would otherwise show two figures
+        self._figure_shown = False
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.redraw(**self.values)
@@ -45,6 +48,7 @@ class Explorer:
             self.output.clear_output(wait=True)
             with self.output:
                 display(self.figure)
+            self._figure_shown = True
 
     def redraw(self, **values: Any) -> None:
         raise NotImplementedError
@@ -52,9 +56,10 @@ class Explorer:
     @property
     def widget(self) -> widgets.Widget:
         """The sliders above the figure, as one ipywidgets box."""
-        with self.output:
-            if not self.output.outputs:
+        if not self._figure_shown:
+            with self.output:
                 display(self.figure)
+            self._figure_shown = True
         return widgets.VBox([widgets.HBox(list(self.controls.values()), layout={"flex_flow": "row wrap"}),
                              self.output])
 

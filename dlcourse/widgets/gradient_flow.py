@@ -81,7 +81,7 @@ class GradientFlowExplorer(Explorer):
     def __init__(self, *, seed: int = 0):
         self.seed = seed
         slider = {"continuous_update": False, "style": {"description_width": "initial"},
-                  "layout": widgets.Layout(width="500px")}
+                  "layout": widgets.Layout(width="600px")}  # the long descriptions take ~250 px: tracks stay > 300 px
         self.controls = {
             "cell": widgets.Dropdown(options=list(CELLS), value="RNN tanh", description="cell"),
             "radius": widgets.FloatSlider(value=1.0, min=0.3, max=1.6, step=0.05,
@@ -100,6 +100,8 @@ class GradientFlowExplorer(Explorer):
         self._start()
 
     def redraw(self, cell, radius, forget_bias, num_steps) -> None:
+        # the forget-gate bias only exists in an LSTM: greyed out otherwise, so no slider seems to do nothing
+        self.controls["forget_bias"].disabled = cell != "LSTM"
         self.ratios = gradient_by_lag(cell, radius, num_steps, forget_bias=forget_bias,
                                       rng=np.random.default_rng(self.seed))
         lags = np.arange(num_steps)

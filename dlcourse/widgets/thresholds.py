@@ -57,7 +57,7 @@ class ThresholdExplorer(Explorer):
             scores, y_true, group = default_scores()
         self.scores, self.y_true, self.group = np.asarray(scores), np.asarray(y_true), np.asarray(group)
         slider = {"min": 0.0, "max": 1.0, "step": 0.01, "value": 0.5, "continuous_update": False,
-                  "style": {"description_width": "initial"}, "layout": widgets.Layout(width="500px")}
+                  "style": {"description_width": "initial"}, "layout": widgets.Layout(width="560px")}  # tracks > 300 px
         self.controls = {"threshold_0": widgets.FloatSlider(description="threshold, group 0", **slider),
                          "threshold_1": widgets.FloatSlider(description="threshold, group 1", **slider)}
         self.figure, (self.ax_bars, self.ax_hist) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")

@@ -52,3 +52,11 @@ def test_gradient_by_lag_checks_and_orthogonal_is_orthogonal():
     np.testing.assert_allclose(q @ q.T, np.eye(5), atol=1e-12)
     with pytest.raises(ValueError, match=r"expected cell to be one of \['RNN tanh', 'RNN linear', 'LSTM'\]"):
         gradient_by_lag("GRU", 1.0, 10, rng=np.random.default_rng(0))
+
+
+def test_the_forget_bias_slider_works_only_for_the_lstm():
+    explorer = gradient_flow_explorer(seed=0)
+    explorer.controls["cell"].value = "RNN tanh"
+    assert explorer.controls["forget_bias"].disabled
+    explorer.controls["cell"].value = "LSTM"
+    assert not explorer.controls["forget_bias"].disabled

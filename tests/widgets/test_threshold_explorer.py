@@ -52,3 +52,16 @@ def test_a_lower_threshold_for_the_disadvantaged_group_closes_the_parity_gap(exp
     assert equal > 0.1
     explorer.controls["threshold_1"].value = 0.3
     assert explorer.dp_difference < equal
+
+
+def test_a_control_moved_before_display_leaves_one_figure(monkeypatch):
+    # in a notebook, moving a control redraws into the output; showing the box afterwards must not add a second copy
+    import dlcourse.widgets.base as base
+
+    monkeypatch.setattr(base, "in_notebook", lambda: True)
+    explorer = threshold_explorer()
+    shown = []
+    monkeypatch.setattr(base, "display", lambda figure: shown.append(figure))
+    explorer.controls["threshold_1"].value = 0.4
+    box = explorer.widget
+    assert shown == [explorer.figure] and box.children[1] is explorer.output
