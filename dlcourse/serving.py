@@ -15,6 +15,7 @@ the tests and the chapter use FastAPI's in-process test client, so nothing liste
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import warnings
 from pathlib import Path
@@ -46,11 +47,18 @@ def export_onnx(model: torch.nn.Module, path: str | Path, *, n_features: int = N
     model = model.eval().float()
     example = (torch.zeros(2, n_features),)
     batch = torch.export.Dim("batch", min=1, max=4096)
-    with warnings.catch_warnings():
-        # torch.export's internals warn about their own deprecated calls; nothing the caller can act on
-        warnings.simplefilter("ignore", FutureWarning)
-        torch.onnx.export(model, example, str(path), input_names=["pixels"], output_names=["logits"],
-                          dynamic_shapes=({0: batch},), dynamo=True, verbose=False, optimize=True)
+    # torch.export's internals warn about their own deprecated calls, and the exporter logs that torchvision's
+    # operators are skipped when torchvision is absent: nothing the caller can act on, so neither is shown
+    registry_log = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = registry_log.level
+    registry_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            torch.onnx.export(model, example, str(path), input_names=["pixels"], output_names=["logits"],
+                              dynamic_shapes=({0: batch},), dynamo=True, verbose=False, optimize=True)
+    finally:
+        registry_log.setLevel(level)
     return path
 
 
