@@ -62,8 +62,7 @@ def true_positive_rate(y_true: ArrayLike, y_pred: ArrayLike) -> float:
         y_true: (N,) 0/1 outcomes.
         y_pred: (N,) 0/1 decisions.
     """
-    positives = np.asarray(y_true) == 1
-    return float(np.mean(np.asarray(y_pred)[positives] == 1)) if positives.any() else float("nan")
+    return _selected_share(y_true, y_pred, outcome=1)
 
 
 def false_positive_rate(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -73,8 +72,13 @@ def false_positive_rate(y_true: ArrayLike, y_pred: ArrayLike) -> float:
         y_true: (N,) 0/1 outcomes.
         y_pred: (N,) 0/1 decisions.
     """
-    negatives = np.asarray(y_true) == 0
-    return float(np.mean(np.asarray(y_pred)[negatives] == 1)) if negatives.any() else float("nan")
+    return _selected_share(y_true, y_pred, outcome=0)
+
+
+def _selected_share(y_true: ArrayLike, y_pred: ArrayLike, *, outcome: int) -> float:
+    """P(y_pred = 1 | y_true = outcome): TPR for outcome 1, FPR for outcome 0; NaN when no one has that outcome."""
+    chosen = np.asarray(y_true) == outcome
+    return float(np.mean(np.asarray(y_pred)[chosen] == 1)) if chosen.any() else float("nan")
 
 
 def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
