@@ -16,19 +16,22 @@ def copy_weights(torch_module: torch.nn.Module, np_module) -> None:
 
 
 def compare_module(np_module, torch_module: torch.nn.Module, x: np.ndarray, *, rng: np.random.Generator,
-                   copy: bool = True) -> dict[str, float]:
+                   copy: bool = True, **forward_kwargs) -> dict[str, float]:
     """Run both modules forward and backward on the same float64 input and upstream gradient.
 
+    ``forward_kwargs`` (masks, flags) go to both forwards; NumPy arrays among them reach torch as tensors.
     Returns the relative error of the output, the input gradient and every parameter gradient (by name).
     """
     torch_module = torch_module.double()
     np_module.double()
     if copy:
         copy_weights(torch_module, np_module)
+    torch_module.zero_grad()  # the same pair may be compared again with other arguments
     x = np.asarray(x, dtype=np.float64)
     xt = torch.tensor(x, requires_grad=True)
-    out_t = torch_module(xt)
-    out = np_module(x)
+    torch_kwargs = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in forward_kwargs.items()}
+    out_t = torch_module(xt, **torch_kwargs)
+    out = np_module(x, **forward_kwargs)
     dout = rng.standard_normal(out.shape)
     out_t.backward(torch.tensor(dout))
     np_module.zero_grad()
@@ -37,6 +40,7 @@ def compare_module(np_module, torch_module: torch.nn.Module, x: np.ndarray, *, r
     torch_grads = dict(torch_module.named_parameters())
     for name, param in np_module.named_parameters():
         errors[name] = relative_error(param.grad, torch_grads[name].grad.numpy())
+    assert set(errors) - {"output", "input"} == set(torch_grads), "not every torch gradient was compared"
     return errors
 
 

@@ -5,7 +5,7 @@ import torch
 from dlcourse.gradcheck import check_module, relative_error
 from dlcourse.nn import LearnedPositionalEncoding, SinusoidalPositionalEncoding, TransformerEncoderLayer
 from dlcourse.nn.functional import sinusoidal_positional_encoding
-from tests.parity import assert_all_below, copy_weights
+from tests.parity import assert_all_below, compare_module
 
 
 def randomize(module: torch.nn.Module) -> torch.nn.Module:
@@ -18,25 +18,6 @@ def randomize(module: torch.nn.Module) -> torch.nn.Module:
     return module
 
 
-def compare_layer(ours, theirs, x, rng, **kwargs):
-    copy_weights(theirs, ours)
-    theirs.zero_grad()
-    xt = torch.tensor(x, requires_grad=True)
-    torch_kwargs = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
-    out_t = theirs(xt, **torch_kwargs)
-    out = ours(x, **kwargs)
-    dout = rng.standard_normal(out.shape)
-    out_t.backward(torch.tensor(dout))
-    ours.zero_grad()
-    dx = ours.backward(dout)
-    errors = {"output": relative_error(out, out_t.detach().numpy()), "input": relative_error(dx, xt.grad.numpy())}
-    torch_params = dict(theirs.named_parameters())
-    for name, param in ours.named_parameters():
-        errors[name] = relative_error(param.grad, torch_params[name].grad.numpy())
-    assert set(errors) - {"output", "input"} == set(torch_params)  # every gradient compared
-    return errors
-
-
 @pytest.mark.parametrize("norm_first", [False, True])
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
 @pytest.mark.parametrize("batch_first", [False, True])
@@ -46,7 +27,7 @@ def test_encoder_layer_matches_torch(norm_first, activation, batch_first, rng):
     theirs = randomize(torch.nn.TransformerEncoderLayer(**kwargs).double())
     ours = TransformerEncoderLayer(**kwargs, dtype=np.float64)
     x = rng.standard_normal((3, 5, 8) if batch_first else (5, 3, 8))
-    assert_all_below(compare_layer(ours, theirs, x, rng))
+    assert_all_below(compare_module(ours, theirs, x, rng=rng))
     assert list(ours.state_dict()) == list(theirs.state_dict())
 
 
@@ -59,8 +40,8 @@ def test_encoder_layer_with_masks_matches_torch(norm_first, rng):
     padding[1, 4:] = True
     future = ~np.tril(np.ones((6, 6), bool))
     x = rng.standard_normal((2, 6, 8))
-    assert_all_below(compare_layer(ours, theirs, x, rng, src_mask=future, src_key_padding_mask=padding))
-    assert_all_below(compare_layer(ours, theirs, x, rng, src_mask=future, is_causal=True))
+    assert_all_below(compare_module(ours, theirs, x, rng=rng, src_mask=future, src_key_padding_mask=padding))
+    assert_all_below(compare_module(ours, theirs, x, rng=rng, src_mask=future, is_causal=True))
 
 
 def test_gpt_style_block_matches_torch(rng):
@@ -70,7 +51,7 @@ def test_gpt_style_block_matches_torch(rng):
     theirs = randomize(torch.nn.TransformerEncoderLayer(**kwargs).double())
     ours = TransformerEncoderLayer(**kwargs, dtype=np.float64)
     mask = torch.nn.Transformer.generate_square_subsequent_mask(7, dtype=torch.float64).numpy()  # float -inf mask
-    assert_all_below(compare_layer(ours, theirs, rng.standard_normal((2, 7, 12)), rng, src_mask=mask,
+    assert_all_below(compare_module(ours, theirs, rng.standard_normal((2, 7, 12)), rng=rng, src_mask=mask,
                                    is_causal=True))
 
 
